@@ -1,0 +1,1 @@
+"""Typer commands: each module declares options, calls one library function, renders the result."""

@@ -1,0 +1,61 @@
+"""The one worker pool: an ordered map over items, in-process for ``workers=1``."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_CONTEXT: Any = None
+
+
+def default_workers() -> int:
+    """Number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker(context: Any) -> None:
+    global _CONTEXT
+    _CONTEXT = context
+    try:  # each worker process uses one core; OpenCV's own threads would compete with siblings
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _call(job: tuple[Callable[[Any, Any], Any], Any]) -> Any:
+    fn, item = job
+    return fn(item, _CONTEXT)
+
+
+def parallel_map(
+    fn: Callable[[T, Any], R],
+    items: Iterable[T],
+    *,
+    context: Any = None,
+    workers: int = 1,
+) -> Iterator[R]:
+    """Yield ``fn(item, context)`` for each item, in input order.
+
+    ``fn`` must be a top-level function; ``context`` (e.g. the loaded spec) is sent to each
+    worker process once. With ``workers <= 1`` everything runs in this process. An exception
+    raised by ``fn`` is re-raised here, and the pool is shut down.
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            yield fn(item, context)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(min(workers, len(items)), initializer=_init_worker, initargs=(context,)) as pool:
+        yield from pool.imap(_call, [(fn, item) for item in items], chunksize=1)
