@@ -99,3 +99,27 @@ def fold_sid_pids(sid_pid: NDArray[np.int32], fold_table: NDArray[np.int32]) -> 
     missing = folded < 0
     absent = np.unique(sid_pid[missing]).astype(np.int64) if missing.any() else np.empty(0, np.int64)
     return np.where(missing, sid_pid, folded).astype(np.int32), absent
+
+
+def rgb_to_segment_id(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
+    """COCO panoptic PNG colors -> segment ids: ``R + 256 * G + 256**2 * B``.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8, RGB order
+
+    Returns
+    -------
+    (H, W) int32 segment ids (0 = no segment). Widened before multiplying: uint8 * 256 overflows
+    (the reference's crash on NumPy 2).
+    """
+    rgb = rgb.astype(np.int32)
+    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+
+
+def segment_id_to_rgb(segment_ids: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """Inverse of :func:`rgb_to_segment_id`: (H, W) ids in 0..2**24-1 -> (H, W, 3) uint8 RGB."""
+    ids = np.asarray(segment_ids, dtype=np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= 1 << 24):
+        raise ValueError("segment ids must be in 0..2**24-1")
+    return np.stack([ids & 255, (ids >> 8) & 255, (ids >> 16) & 255], axis=-1).astype(np.uint8)
