@@ -67,13 +67,16 @@ def encode_uids(
     """Inverse of :func:`decode_uids` with ``no_info=-1``: negative iid/pid mean "absent".
 
     ``iid < 0`` gives a sid-only uid; ``iid >= 0, pid < 0`` gives ``sid * 1000 + iid``; both
-    present give ``sid * 100000 + iid * 100 + pid``. A pid without an iid is a ValueError.
+    present give ``sid * 100000 + iid * 100 + pid``. A pid without an iid, or an iid on sid 0
+    (which uids cannot express), is a ValueError.
     """
     sid, iid, pid = (np.asarray(a, dtype=np.int64) for a in (sid, iid, pid))
     if np.any((iid < 0) & (pid >= 0)):
         raise ValueError("a pid needs an iid: uids cannot encode a part without an instance")
     if np.any((sid < 0) | (sid > 99) | (iid > 999) | (pid > 99)):
         raise ValueError("sid must be in 0..99, iid in 0..999, pid in 0..99")
+    if np.any((sid == 0) & (iid >= 0)):
+        raise ValueError("sid 0 cannot carry an instance: its uid would read as a sid")
     uids = np.where(iid < 0, sid, np.where(pid < 0, sid * 1000 + iid, sid * 100_000 + iid * 100 + pid))
     return uids.astype(np.int32)
 
