@@ -10,6 +10,7 @@ from the GT layout unless --dataset is given: Cityscapes when some `<dir>/*_gtFi
 exists one level down. Entry order is the reference's: glob order (directory listing order,
 not sorted), top-level files first.
 """
+
 import argparse
 import contextlib
 import glob
@@ -23,28 +24,31 @@ import _refcommon as rc  # noqa: E402
 
 
 def main(argv=None):
-  ap = argparse.ArgumentParser(description=__doc__.split('\n')[0],
-                               epilog='Runs under /work/refenv/bin/python. See README.md.')
-  ap.add_argument('gt_dir', help='GT folder')
-  ap.add_argument('out', help='output images.json path')
-  ap.add_argument('--dataset', choices=['Cityscapes', 'Pascal'], default=None,
-                  help='dataset kind passed to the reference (default: detected)')
-  args = ap.parse_args(argv)
-  rc.check_env()
-  from panoptic_parts.evaluation import prepare_data
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog="Runs under /work/refenv/bin/python. See README.md.")
+    ap.add_argument("gt_dir", help="GT folder")
+    ap.add_argument("out", help="output images.json path")
+    ap.add_argument(
+        "--dataset",
+        choices=["Cityscapes", "Pascal"],
+        default=None,
+        help="dataset kind passed to the reference (default: detected)",
+    )
+    args = ap.parse_args(argv)
+    rc.check_env()
+    from panoptic_parts.evaluation import prepare_data
 
-  dataset = args.dataset
-  if dataset is None:
-    dataset = 'Cityscapes' if glob.glob(op.join(args.gt_dir, '*', '*_gtFinePanopticParts.tif')) else 'Pascal'
-  rc.log(f'dataset kind: {dataset}')
-  workdir = rc.make_workdir('ref_images_json_')
-  with contextlib.redirect_stdout(sys.stderr):
-    # the reference concatenates dataset_dir + "/*": pass it without a trailing slash
-    prepare_data.create_image_list(op.abspath(args.gt_dir), workdir, dataset)
-  os.makedirs(op.dirname(op.abspath(args.out)), exist_ok=True)
-  shutil.copyfile(op.join(workdir, 'images.json'), args.out)
-  rc.log(f'-> {args.out}')
+    dataset = args.dataset
+    if dataset is None:
+        dataset = "Cityscapes" if glob.glob(op.join(args.gt_dir, "*", "*_gtFinePanopticParts.tif")) else "Pascal"
+    rc.log(f"dataset kind: {dataset}")
+    workdir = rc.make_workdir("ref_images_json_")
+    with contextlib.redirect_stdout(sys.stderr):
+        # the reference concatenates dataset_dir + "/*": pass it without a trailing slash
+        prepare_data.create_image_list(op.abspath(args.gt_dir), workdir, dataset)
+    os.makedirs(op.dirname(op.abspath(args.out)), exist_ok=True)
+    shutil.copyfile(op.join(workdir, "images.json"), args.out)
+    rc.log(f"-> {args.out}")
 
 
-if __name__ == '__main__':
-  main()
+if __name__ == "__main__":
+    main()

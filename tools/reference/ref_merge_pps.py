@@ -15,6 +15,7 @@ Inputs (as the reference expects them):
 Output: <out>/<file_name> (3-channel uint8 PNG [class, instance, part]) per image. The reference
 writes and then deletes <out>/categories.json: an existing file of that name in OUT is lost.
 """
+
 import argparse
 import contextlib
 import os
@@ -26,28 +27,33 @@ import _refcommon as rc  # noqa: E402
 
 
 def main(argv=None):
-  ap = argparse.ArgumentParser(description=__doc__.split('\n')[0],
-                               epilog='Runs under /work/refenv/bin/python. See README.md.')
-  ap.add_argument('--eval-spec', required=True, help='EvalSpec YAML')
-  ap.add_argument('--panoptic-dir', required=True, help='folder of COCO panoptic PNGs')
-  ap.add_argument('--panoptic-json', required=True, help='COCO panoptic JSON')
-  ap.add_argument('--parts-dir', required=True, help='folder of part segmentation PNGs (flat ids)')
-  ap.add_argument('--images', required=True, help='images.json')
-  ap.add_argument('--out', required=True, help='output folder for the PPS PNGs')
-  args = ap.parse_args(argv)
-  rc.check_env()
-  rc.no_prompts()
-  from panoptic_parts.merging import merge_to_pps
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog="Runs under /work/refenv/bin/python. See README.md.")
+    ap.add_argument("--eval-spec", required=True, help="EvalSpec YAML")
+    ap.add_argument("--panoptic-dir", required=True, help="folder of COCO panoptic PNGs")
+    ap.add_argument("--panoptic-json", required=True, help="COCO panoptic JSON")
+    ap.add_argument("--parts-dir", required=True, help="folder of part segmentation PNGs (flat ids)")
+    ap.add_argument("--images", required=True, help="images.json")
+    ap.add_argument("--out", required=True, help="output folder for the PPS PNGs")
+    args = ap.parse_args(argv)
+    rc.check_env()
+    rc.no_prompts()
+    from panoptic_parts.merging import merge_to_pps
 
-  workdir = rc.make_workdir('ref_merge_pps_')
-  spec_path = rc.resolve_eval_spec(args.eval_spec, workdir)
-  out = op.abspath(args.out)
-  os.makedirs(op.dirname(out), exist_ok=True)  # the reference uses os.mkdir for the last level
-  with contextlib.redirect_stdout(sys.stderr):
-    merge_to_pps.merge(spec_path, op.abspath(args.panoptic_dir), op.abspath(args.panoptic_json),
-                       op.abspath(args.parts_dir), op.abspath(args.images), out)
-  rc.log(f'-> {out}')
+    workdir = rc.make_workdir("ref_merge_pps_")
+    spec_path = rc.resolve_eval_spec(args.eval_spec, workdir)
+    out = op.abspath(args.out)
+    os.makedirs(op.dirname(out), exist_ok=True)  # the reference uses os.mkdir for the last level
+    with contextlib.redirect_stdout(sys.stderr):
+        merge_to_pps.merge(
+            spec_path,
+            op.abspath(args.panoptic_dir),
+            op.abspath(args.panoptic_json),
+            op.abspath(args.parts_dir),
+            op.abspath(args.images),
+            out,
+        )
+    rc.log(f"-> {out}")
 
 
-if __name__ == '__main__':
-  main()
+if __name__ == "__main__":
+    main()
