@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_help_lists_subcommands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0, result.output
-    for command in ("images-json", "panoptic", "pps", "evaluate", "specs", "demo"):
+    for command in ("images-json", "panoptic", "pps", "evaluate", "specs", "demo", "visualize"):
         assert command in result.output
 
 
@@ -55,3 +55,23 @@ def test_errors_are_one_line_exit_2_no_output(tmp_path):
 def test_bad_spec_name_is_one_line():
     result = runner.invoke(app, ["specs", "nope"])
     assert result.exit_code == 2 and result.stderr.startswith("error: nope: EvalSpec not found")
+
+
+def test_shell_completion_of_spec_names():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pps = Path(sys.executable).parent / "pps"
+    env = {**os.environ, "_PPS_COMPLETE": "complete_bash", "COMP_WORDS": "pps specs cpp", "COMP_CWORD": "2"}
+    result = subprocess.run([str(pps)], env=env, capture_output=True, text=True, check=False)
+    assert result.stdout.split() == ["cpp-default", "cpp-grouped"]
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pps_cli", "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("pps ")

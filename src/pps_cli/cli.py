@@ -13,6 +13,7 @@ from .commands.images_json import images_json_command
 from .commands.panoptic import panoptic_command
 from .commands.pps import pps_command
 from .commands.specs import specs_command
+from .commands.visualize import visualize_command
 
 app = typer.Typer(
     name="pps",
@@ -28,6 +29,7 @@ app.command("pps")(pps_command)
 app.command("evaluate")(evaluate_command)
 app.command("specs")(specs_command)
 app.command("demo")(demo_command)
+app.command("visualize")(visualize_command)
 
 
 def _version(value: bool) -> None:

@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 from .errors import PpsError
 
 PNG_COMPRESSION = 1  # fastest zlib level: our label maps are flat and compress well anyway
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read the process umask once (os.umask can only read it by setting it)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_COLOR_TYPES = {0: "grayscale", 2: "RGB", 3: "palette", 4: "grayscale+alpha", 6: "RGBA"}
 
@@ -39,6 +41,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give outputs the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

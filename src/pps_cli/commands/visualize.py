@@ -1,0 +1,93 @@
+"""`pps visualize`: colored PNGs of ground truth and PPS predictions, side by side, with a legend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..visualize import Palette, plan_jobs, visualize
+from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
+
+
+def _split_ids(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def visualize_command(
+    eval_spec: EvalSpecOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for <id>.png and legend.png.", file_okay=False)],
+    gt: Annotated[
+        Path | None,
+        typer.Option(
+            "--gt",
+            help="Ground truth: a folder (CPP <city>/<id>_gtFinePanopticParts.tif, PPP <id>.tif) or one uid TIFF.",
+            exists=True,
+        ),
+    ] = None,
+    pred: Annotated[
+        Path | None,
+        typer.Option(
+            "--pred",
+            help="PPS predictions: a folder of 3-channel PNGs (class, instance, part; searched recursively) or one PNG.",
+            exists=True,
+        ),
+    ] = None,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            "--images", help="images.json: which images, in which order (default: all GT images).", exists=True, dir_okay=False
+        ),
+    ] = None,
+    image_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--image-dir",
+            help="Input photos to show on the left, matched by id (<id>.jpg, <id>_leftImg8bit.png, ...; recursive).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    ids: Annotated[str | None, typer.Option("--ids", help="Only these image ids, comma-separated.")] = None,
+    scale: Annotated[
+        float, typer.Option("--scale", min=0.01, max=16.0, help="Resize factor of every panel (0.5 halves a 2048x1024 image).")
+    ] = 1.0,
+    legend: Annotated[
+        bool, typer.Option("--legend/--no-legend", help="Add the legend of the classes present to each image.")
+    ] = True,
+    workers: WorkersOption = None,  # type: ignore[assignment]
+) -> None:
+    """Color ground truth and/or PPS predictions, side by side with the input image and a legend.
+
+    Writes OUT/<id>.png (input image | ground truth | prediction | classes present; panels
+    without input are left out) and OUT/legend.png (every class seen). Each class has its
+    DatasetSpec color; instances are lighter or darker shades of it (fixed per instance id),
+    parts further shades within their instance; unlabeled parts are hatched, void is black.
+    White lines separate segments, contrasting lines separate parts. A class found only in
+    the ground truth or only in the predictions is marked so in the legend.
+
+    Examples:
+
+      pps visualize -s cpp-default --gt gt/ --pred pps/ --image-dir leftImg8bit/ -o vis/
+
+      pps visualize -s ppp-default --pred pps/2008_000393.png -o vis/
+    """
+    with user_errors():
+        spec = load_spec(eval_spec)
+        jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=_split_ids(ids))
+        with progress_bar() as progress:
+            task = progress.add_task("visualizing", total=len(jobs))
+            visualize(
+                jobs,
+                output,
+                palette=Palette.from_spec(spec),
+                scale=scale,
+                legend=legend,
+                workers=resolve_workers(workers),
+                on_image=lambda _: progress.advance(task),
+            )
+    noun = "image" if len(jobs) == 1 else "images"
+    out.print(f"wrote {len(jobs)} {noun} and legend.png to {output}", highlight=False)
