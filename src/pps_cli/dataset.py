@@ -24,6 +24,7 @@ CPP_IMAGE_SUFFIX = "_gtFine_leftImg8bit.png"
 KNOWN_SUFFIXES = (
     "_gtFine_leftImg8bit",
     "_leftImg8bit",
+    "_leftImg8bit_pred",
     "_gtFinePanopticParts",
     "_gtFine_panoptic",
     "_panoptic",

@@ -1,12 +1,106 @@
-"""`pps panoptic` (not implemented yet)."""
+"""`pps panoptic`: merge semantic and instance predictions into COCO panoptic results."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
+from ..dataset import load_images
 from ..errors import PpsError
-from ._common import user_errors
+from ..panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
+from ._common import (
+    EvalSpecOption,
+    ImagesOption,
+    WorkersOption,
+    load_spec,
+    out,
+    progress_bar,
+    resolve_workers,
+    user_errors,
+    warn,
+)
+
+FORMATS = ("auto", "coco", "cityscapes")
 
 
-def panoptic_command() -> None:
-    """Not implemented yet."""
+def panoptic_command(
+    eval_spec: EvalSpecOption,
+    semantic: Annotated[
+        Path,
+        typer.Option(
+            "--semantic",
+            help="Folder of semantic segmentation PNGs (8-bit eval sids), one per image: <image id>[_suffix].png.",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    instances: Annotated[
+        Path,
+        typer.Option(
+            "--instances",
+            help="Instance predictions: a COCO results JSON, a folder of <image id>.json, "
+            "or a folder of Cityscapes <image id>*.txt files with their mask PNGs.",
+            exists=True,
+        ),
+    ],
+    images: ImagesOption,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help=f"Output folder: gets {PANOPTIC_DIR}/<file_name>.png and {PANOPTIC_JSON}."),
+    ],
+    instance_format: Annotated[
+        str,
+        typer.Option("--format", help="Instance format: coco, cityscapes or auto (from the files found)."),
+    ] = "auto",
+    confidence_thr: Annotated[
+        float, typer.Option("--confidence-thr", help="Drop instances scoring below this.")
+    ] = CONFIDENCE_THRESHOLD,
+    overlap_thr: Annotated[
+        float,
+        typer.Option("--overlap-thr", help="Skip an instance when more than this fraction of it is already taken."),
+    ] = OVERLAP_THRESHOLD,
+    stuff_area_limit: Annotated[
+        int, typer.Option("--stuff-area-limit", help="Fewest free pixels a stuff class needs to become a segment.")
+    ] = STUFF_AREA_LIMIT,
+    workers: WorkersOption = None,  # type: ignore[assignment]
+) -> None:
+    """Merge semantic and instance predictions into COCO panoptic PNGs and panoptic.json.
+
+    The panopticapi procedure with the reference's parameters: instances by descending score, each
+    taking its free pixels unless more than --overlap-thr of it is taken; then each stuff class of the
+    EvalSpec, in order, takes its free semantic pixels if there are at least --stuff-area-limit.
+
+    Segment ids are 1..N in segments_info order, so the output is byte-identical for any --workers.
+    Nothing is written unless every image succeeds.
+    """
     with user_errors():
-        raise PpsError(None, "pps panoptic is not implemented yet")
+        if instance_format not in FORMATS:
+            raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
+        spec = load_spec(eval_spec)
+        image_list = load_images(images)
+        with progress_bar() as progress:
+            task = progress.add_task("merging", total=len(image_list))
+            report = merge_panoptic_files(
+                spec=spec,
+                images=image_list,
+                images_json=images,
+                semantic_dir=semantic,
+                instances=instances,
+                instance_format=instance_format,  # type: ignore[arg-type]
+                out_dir=output,
+                confidence_thr=confidence_thr,
+                overlap_thr=overlap_thr,
+                stuff_area_limit=stuff_area_limit,
+                workers=resolve_workers(workers),
+                on_image=lambda _: progress.advance(task),
+            )
+        for message in report.warnings:
+            warn(message)
+    out.print(
+        f"wrote {report.num_images} panoptic PNGs ({report.num_segments} segments) to {output / PANOPTIC_DIR} "
+        f"and {output / PANOPTIC_JSON}",
+        highlight=False,
+    )

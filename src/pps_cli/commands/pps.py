@@ -1,12 +1,95 @@
-"""`pps pps` (not implemented yet)."""
+"""`pps pps`: merge panoptic and part predictions into part-aware panoptic (3-channel) PNGs."""
 
 from __future__ import annotations
 
-from ..errors import PpsError
-from ._common import user_errors
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..dataset import load_images
+from ..panoptic_json import load_panoptic_json
+from ..pps_merge import merge_pps_files
+from ._common import (
+    EvalSpecOption,
+    ImagesOption,
+    WorkersOption,
+    err,
+    load_spec,
+    out,
+    progress_bar,
+    resolve_workers,
+    user_errors,
+    warn,
+)
 
 
-def pps_command() -> None:
-    """Not implemented yet."""
+def pps_command(
+    eval_spec: EvalSpecOption,
+    panoptic_dir: Annotated[
+        Path,
+        typer.Option(
+            "--panoptic-dir",
+            help="Folder of COCO panoptic PNGs (segment id = R + 256 G + 256² B), named by the JSON's file_name.",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    panoptic_json: Annotated[
+        Path,
+        typer.Option(
+            "--panoptic-json",
+            help="COCO panoptic JSON (annotations with image_id, file_name, segments_info), e.g. from `pps panoptic`.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    parts: Annotated[
+        Path,
+        typer.Option(
+            "--parts",
+            help="Folder of part segmentation PNGs (8-bit flat part ids), one per image: <image id>.png.",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    images: ImagesOption,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output folder: one PPS PNG per image, named like its panoptic PNG.")
+    ],
+    workers: WorkersOption = None,  # type: ignore[assignment]
+) -> None:
+    """Merge panoptic and part predictions into part-aware panoptic PNGs (class, instance, part channels).
+
+    Pixel for pixel what the reference's merge_to_pps writes. Pixels of no segment: 255/0/0.
+
+    Instance channel: each category's segments numbered 1, 2, ... in segments_info order.
+
+    Part channel: parts classes get the eval pid of each flat part id of that class, 255 elsewhere; other classes get 1.
+
+    Nothing is written unless every image succeeds; the output does not depend on --workers.
+    """
     with user_errors():
-        raise PpsError(None, "pps pps is not implemented yet")
+        spec = load_spec(eval_spec)
+        image_list = load_images(images)
+        annotations = load_panoptic_json(panoptic_json)
+        progress = progress_bar()
+        # Off the terminal (logs, CliRunner) rich would print the bar's last state, and an error would no
+        # longer be one line.
+        progress.disable = not err.is_terminal
+        with progress:
+            task = progress.add_task("merging", total=len(image_list))
+            report = merge_pps_files(
+                spec=spec,
+                images=image_list,
+                annotations=annotations,
+                panoptic_json=panoptic_json,
+                panoptic_dir=panoptic_dir,
+                parts_dir=parts,
+                out_dir=output,
+                workers=resolve_workers(workers),
+                on_image=lambda _: progress.advance(task),
+            )
+        for message in report.warnings(panoptic_json):
+            warn(message)
+    out.print(f"wrote {report.num_images} PPS PNGs to {output}", highlight=False, soft_wrap=True)

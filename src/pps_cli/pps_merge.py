@@ -1,0 +1,409 @@
+"""Merge panoptic and part predictions into part-aware panoptic (PPS) PNGs (PPS_REFERENCE.md section 6).
+
+Two layers:
+
+- :func:`merge_pps`, a pure kernel on arrays: a segment id map, the ``segments_info`` of that map and a
+  map of flat part ids give the (H, W, 3) uint8 ``[class, instance, part]`` array that the reference's
+  ``merge_to_pps`` writes. It maps every segment id to its ``segments_info`` entry once, through a lookup
+  table, and then builds all three channels with a single table lookup per pixel (the reference builds
+  one full-image mask per segment).
+- :func:`merge_pps_files`, the driver: matches images.json, the panoptic JSON and the part PNGs, checks the
+  input, and writes one PPS PNG per image (in parallel, all or nothing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS
+from .dataset import ImageInfo, match_files
+from .errors import PpsError, summarize_list
+from .io import list_files, read_png, staged_output, write_png
+from .labels import rgb_to_segment_id
+from .panoptic_json import PanopticAnnotation, match_annotations
+from .parallel import parallel_map
+from .specs import EvalSpec
+
+MAX_INSTANCES = 255
+"""Most segments of one category in one image: the instance channel is uint8 and 0 means "none"."""
+
+NUM_SEGMENT_IDS = 1 << 24
+"""Segment ids of COCO panoptic PNGs are R + 256 G + 256**2 B, so below 2**24."""
+
+NUM_FLAT_IDS = 256
+"""Flat part ids are uint8 pixel values."""
+
+
+# ----------------------------------------------------------------------------- kernel
+
+
+def part_lookup(spec: EvalSpec) -> NDArray[np.uint8]:
+    """Part channel value per ``[category, flat part id]``, as the reference writes it.
+
+    Parameters
+    ----------
+    spec : EvalSpec
+
+    Returns
+    -------
+    (256, 256) uint8
+        For a category in ``eval_sid_parts``: the eval pid of the flat id where
+        ``eval_sid_pid2eval_pid_flat`` gives the flat id to a part of this category, else the void
+        label (``ignore_label``). For every other category (no-parts classes, and categories the spec
+        does not know): 1.
+
+    Notes
+    -----
+    Membership of ``eval_sid_parts`` decides, not having flat ids: a parts class without flat ids is void
+    on all its pixels (the reference raises KeyError there), a no-parts class with flat ids gets 1. A flat
+    id 0 is a part like any other when the spec maps a part to it (no official spec does).
+    """
+    void = void_label(spec)
+    table = np.full((256, NUM_FLAT_IDS), PART_FOR_NON_PARTS_CLASS, np.uint8)
+    parts = sorted(spec.parts)
+    table[parts] = void
+    for sid_pid, flat in spec.file.eval_sid_pid2eval_pid_flat.items():
+        sid, pid = divmod(int(sid_pid), 100)
+        if sid in spec.parts:
+            table[sid, flat] = pid
+    return table
+
+
+def void_label(spec: EvalSpec) -> int:
+    """The void value of the class and part channels: ``ignore_label``, wrapped to uint8 as the reference's cast does."""
+    return spec.ignore_label % 256
+
+
+def instance_numbers(category_ids: Sequence[int] | NDArray[np.integer]) -> NDArray[np.int64]:
+    """Running count of each category in ``segments_info`` order: ``[7, 7, 9, 7]`` -> ``[1, 2, 1, 3]``.
+
+    Parameters
+    ----------
+    category_ids : (S,) int
+
+    Returns
+    -------
+    (S,) int64
+        For entry ``i``, how many entries ``j <= i`` have its category.
+    """
+    categories = np.asarray(category_ids, dtype=np.int64).reshape(-1)
+    order = np.argsort(categories, kind="stable")
+    ranks = np.arange(categories.size, dtype=np.int64)
+    sorted_categories = categories[order]
+    is_start = np.ones(categories.size, bool)
+    is_start[1:] = sorted_categories[1:] != sorted_categories[:-1]
+    group_start = np.maximum.accumulate(np.where(is_start, ranks, 0))
+    numbers = np.empty(categories.size, np.int64)
+    numbers[order] = ranks - group_start + 1
+    return numbers
+
+
+class PpsMerge(NamedTuple):
+    """Result of :func:`merge_pps` for one image."""
+
+    pps: NDArray[np.uint8]
+    """(H, W, 3) uint8 ``[class, instance, part]``."""
+    areas: NDArray[np.int64]
+    """(S,) pixels of each ``segments_info`` entry's id (entries sharing an id share the pixels)."""
+    unlisted_ids: NDArray[np.int64]
+    """Sorted non-zero segment ids present in the map but in no entry (their pixels keep the canvas)."""
+
+
+def merge_pps(
+    segment_map: NDArray[np.integer],
+    part_map: NDArray[np.uint8],
+    segment_ids: Sequence[int] | NDArray[np.integer],
+    category_ids: Sequence[int] | NDArray[np.integer],
+    *,
+    part_table: NDArray[np.uint8],
+    void: int = 255,
+) -> PpsMerge:
+    """Merge one image's panoptic segments and flat part ids into a PPS array.
+
+    Parameters
+    ----------
+    segment_map : (H, W) int
+        Panoptic segment ids (:func:`~pps_cli.labels.rgb_to_segment_id`), in 0..2**24-1.
+    part_map : (H, W) uint8
+        Flat part ids predicted by a part segmentation network.
+    segment_ids, category_ids : (S,) int
+        ``id`` and ``category_id`` of each ``segments_info`` entry, in file order. Categories must be in
+        0..255 with at most 255 entries each.
+    part_table : (256, 256) uint8
+        Part channel value per ``[category, flat id]`` (:func:`part_lookup`).
+    void : int
+        Class channel of pixels outside every listed segment (the spec's ``ignore_label``).
+
+    Returns
+    -------
+    PpsMerge
+        The (H, W, 3) uint8 ``[class, instance, part]`` array, the pixel count of each entry and the
+        unlisted ids found in the map.
+
+    Raises
+    ------
+    ValueError
+        When the inputs break the contract above (shapes, dtypes, ranges).
+
+    Notes
+    -----
+    The reference paints the entries in order, each on all pixels with its id: class = category,
+    instance = running count of the category (:func:`instance_numbers`, so every entry counts, even one
+    without pixels), part = ``part_table[category, flat id]``. Pixels whose id is listed nowhere keep the
+    canvas ``[void, 0, 0]``. An id listed twice is painted twice, so its last entry wins; this kernel
+    gives each distinct id its last entry up front and paints every pixel once.
+    """
+    segment_map = np.asarray(segment_map)
+    if segment_map.ndim != 2 or not np.issubdtype(segment_map.dtype, np.integer):
+        raise ValueError(f"segment_map must be (H, W) integer, got {segment_map.shape} {segment_map.dtype}")
+    if part_map.shape != segment_map.shape or part_map.dtype != np.uint8:
+        raise ValueError(f"part_map must be {segment_map.shape} uint8, got {part_map.shape} {part_map.dtype}")
+    if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
+        raise ValueError(f"part_table must be (256, 256) uint8, got {part_table.shape} {part_table.dtype}")
+    ids = np.asarray(segment_ids, dtype=np.int64).reshape(-1)
+    categories = np.asarray(category_ids, dtype=np.int64).reshape(-1)
+    if ids.shape != categories.shape:
+        raise ValueError(f"{ids.size} segment ids but {categories.size} category ids")
+    if categories.size and (categories.min() < 0 or categories.max() > 255):
+        raise ValueError("category ids must be in 0..255")
+    numbers = instance_numbers(categories)
+    if numbers.size and numbers.max() > MAX_INSTANCES:
+        raise ValueError(f"more than {MAX_INSTANCES} segments of one category")
+    if segment_map.size and (segment_map.min() < 0 or segment_map.max() >= NUM_SEGMENT_IDS):
+        raise ValueError("segment ids must be in 0..2**24-1")
+
+    # Row 0 of the table is the canvas for unlisted non-zero ids, rows 1..S are the entries, row S + 1 is
+    # the canvas again, for id 0 ("no segment") when it is not listed: so row 0 has pixels only when the
+    # map holds ids that segments_info lacks. Each id points at its last entry (the one painted last).
+    num_entries = ids.size
+    paintable = (ids >= 0) & (ids < NUM_SEGMENT_IDS)  # other ids cannot occur in a PNG
+    last_entry = num_entries - 1 - np.unique(ids[::-1], return_index=True)[1]
+    last_entry = last_entry[paintable[last_entry]]
+    # uint16 suffices: at most 255 entries per category and 256 categories. np.zeros maps zero pages
+    # lazily, so the 32 MiB table costs only the pages the image's ids touch.
+    row_of_id = np.zeros(NUM_SEGMENT_IDS, np.uint16)
+    row_of_id[0] = num_entries + 1
+    row_of_id[ids[last_entry]] = last_entry + 1
+    rows = row_of_id[segment_map]
+
+    table = np.zeros((num_entries + 2, NUM_FLAT_IDS, 3), np.uint8)
+    table[[0, -1], :, 0] = void
+    table[1:-1, :, 0] = categories[:, None]
+    table[1:-1, :, 1] = numbers[:, None]
+    table[1:-1, :, 2] = part_table[categories]
+    table[[0, -1], :, 2] = NO_PART
+    # One lookup per pixel: key = row * 256 + flat id selects [class, instance, part].
+    keys = rows.astype(np.int32)
+    keys <<= 8
+    keys |= part_map
+    pps = np.take(table.reshape(-1, 3), keys, axis=0).reshape(*segment_map.shape, 3)
+
+    pixels_per_row = np.bincount(rows.reshape(-1), minlength=num_entries + 2)
+    areas = np.zeros(num_entries, np.int64)
+    areas[paintable] = pixels_per_row[row_of_id[ids[paintable]]]
+    unlisted_ids = np.empty(0, np.int64)
+    if pixels_per_row[0]:
+        unlisted_ids = np.unique(segment_map[rows == 0]).astype(np.int64)
+    return PpsMerge(pps, areas, unlisted_ids)
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One image for a worker: where to read, what the JSON lists, where to write."""
+
+    image: ImageInfo
+    panoptic_png: Path
+    part_png: Path
+    out_png: Path
+    annotation: PanopticAnnotation
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every worker needs once: the part table, the void label and the panoptic JSON's path."""
+
+    part_table: NDArray[np.uint8]
+    void: int
+    panoptic_json: Path
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    """What merging one image found worth telling the user."""
+
+    image_key: str
+    empty_segment_ids: tuple[int, ...]
+    """Ids listed in ``segments_info`` with no pixel in the PNG (they still count for the numbering)."""
+
+
+@dataclass(frozen=True)
+class PpsReport:
+    """Summary of :func:`merge_pps_files`."""
+
+    out_dir: Path
+    images: tuple[ImageReport, ...]
+
+    @property
+    def num_images(self) -> int:
+        return len(self.images)
+
+    def warnings(self, panoptic_json: str | os.PathLike[str]) -> list[str]:
+        """One line per kind of suspicious input (none for clean input)."""
+        empty = [(r.image_key, r.empty_segment_ids) for r in self.images if r.empty_segment_ids]
+        if not empty:
+            return []
+        count = sum(len(ids) for _, ids in empty)
+        examples = [f"{key}: {', '.join(map(str, ids[:3]))}{' ...' if len(ids) > 3 else ''}" for key, ids in empty]
+        return [
+            f"{panoptic_json}: {count} segments_info entries in {len(empty)} images have no pixels in their PNG "
+            f"({summarize_list(examples, 3)}); they are kept in the instance numbering, as in the reference"
+        ]
+
+
+def _check_size(path: Path, shape: tuple[int, ...], expected: tuple[int, int], source: str) -> None:
+    height, width = shape[:2]
+    if (width, height) != expected:
+        raise PpsError(path, f"size {width}x{height}, expected {expected[0]}x{expected[1]} ({source})")
+
+
+def _merge_one(job: _Job, context: _Context) -> ImageReport:
+    """Worker: read one image's panoptic and part PNGs, merge, check, write the PPS PNG."""
+    rgb = read_png(job.panoptic_png, channels=3)
+    _check_size(job.panoptic_png, rgb.shape, (job.image.width, job.image.height), "images.json")
+    part_map = read_png(job.part_png, channels=1)
+    _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
+    annotation = job.annotation
+    result = merge_pps(
+        rgb_to_segment_id(rgb),
+        part_map,
+        annotation.segment_ids,
+        annotation.category_ids,
+        part_table=context.part_table,
+        void=context.void,
+    )
+    if result.unlisted_ids.size:
+        ids = [str(i) for i in result.unlisted_ids.tolist()]
+        raise PpsError(
+            job.panoptic_png,
+            f"segment ids {summarize_list(ids, 5)} are not in the segments_info of image_id "
+            f"{annotation.image_id!r} in {context.panoptic_json}",
+        )
+    write_png(job.out_png, result.pps)
+    empty = [int(i) for i, area in zip(annotation.segment_ids, result.areas.tolist(), strict=True) if area == 0]
+    return ImageReport(job.image.key, tuple(dict.fromkeys(empty)))
+
+
+def check_annotation(
+    annotation: PanopticAnnotation, *, spec: EvalSpec, image_key: str, panoptic_json: str | os.PathLike[str]
+) -> None:
+    """Check an annotation's categories against the spec, before any pixel is read.
+
+    Raises
+    ------
+    PpsError
+        Naming the panoptic JSON and the image, for a category the spec does not evaluate or one
+        with more than 255 segments (the instance channel is uint8).
+    """
+    counts = Counter(annotation.category_ids)
+    unknown = sorted(c for c in counts if c not in spec.eval_sids)
+    if unknown:
+        raise PpsError(
+            panoptic_json,
+            f"image {image_key}: category_id {summarize_list([str(c) for c in unknown], 5)} not evaluated by "
+            f"EvalSpec {spec.name} (its categories: {summarize_list([str(s) for s in spec.eval_sids], 30)})",
+        )
+    crowded = sorted((c, n) for c, n in counts.items() if n > MAX_INSTANCES)
+    if crowded:
+        category, count = crowded[0]
+        raise PpsError(
+            panoptic_json,
+            f"image {image_key}: {count} segments of category {category} ({spec.category_name(category)}); "
+            f"at most {MAX_INSTANCES} fit the uint8 instance channel",
+        )
+
+
+def _output_name(file_name: str, panoptic_json: Path, image_key: str) -> PurePosixPath:
+    name = PurePosixPath(file_name.replace("\\", "/"))
+    if name.is_absolute() or ".." in name.parts:
+        raise PpsError(panoptic_json, f"image {image_key}: file_name {file_name!r} must be relative to the panoptic folder")
+    return name
+
+
+def merge_pps_files(
+    *,
+    spec: EvalSpec,
+    images: list[ImageInfo],
+    annotations: list[PanopticAnnotation],
+    panoptic_json: str | os.PathLike[str],
+    panoptic_dir: str | os.PathLike[str],
+    parts_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    workers: int = 1,
+    on_image: Callable[[str], None] | None = None,
+) -> PpsReport:
+    """Write ``out_dir/<panoptic PNG file_name>`` with the PPS array of every image of images.json.
+
+    Parameters
+    ----------
+    spec : EvalSpec
+    images : list of ImageInfo
+        The images to merge (images.json); each needs an annotation and a part PNG.
+    annotations : list of PanopticAnnotation
+        The panoptic JSON's annotations (:func:`~pps_cli.panoptic_json.load_panoptic_json`).
+    panoptic_json : path-like
+        That JSON's path, named in errors.
+    panoptic_dir : path-like
+        Folder of the panoptic PNGs named by the annotations' ``file_name``.
+    parts_dir : path-like
+        Folder (searched recursively) of part PNGs, ``<image id>.png`` or the id followed by a known
+        suffix (:data:`~pps_cli.dataset.KNOWN_SUFFIXES`).
+    out_dir : path-like
+        Output folder; files are staged and moved in only when every image succeeded.
+    workers : int
+        Worker processes; the output bytes do not depend on it.
+    on_image : callable, optional
+        Called with each image id once its PNG is written (in images.json order).
+
+    Raises
+    ------
+    PpsError
+        For any bad input (see :func:`check_annotation`, :func:`~pps_cli.panoptic_json.match_annotations`,
+        :func:`~pps_cli.dataset.match_files`; missing, unreadable or mis-sized PNGs; segment ids in a PNG
+        that its ``segments_info`` does not list). Nothing is written then.
+    """
+    panoptic_json, panoptic_dir, parts_dir, out_dir = map(Path, (panoptic_json, panoptic_dir, parts_dir, out_dir))
+    if out_dir.resolve() in (panoptic_dir.resolve(), parts_dir.resolve()):
+        raise PpsError(out_dir, "output folder is an input folder; PPS PNGs would overwrite the inputs")
+    by_image = match_annotations(images, annotations, path=panoptic_json)
+    part_files, _ = match_files(images, list_files(parts_dir, (".png",)), root=parts_dir, what="part PNG")
+    names: dict[PurePosixPath, str] = {}
+    jobs: list[_Job] = []
+    for image in images:
+        annotation = by_image[image.key]
+        check_annotation(annotation, spec=spec, image_key=image.key, panoptic_json=panoptic_json)
+        name = _output_name(annotation.file_name, panoptic_json, image.key)
+        if name in names:
+            raise PpsError(panoptic_json, f"images {names[name]} and {image.key} both have file_name {str(name)!r}")
+        names[name] = image.key
+        jobs.append(_Job(image, panoptic_dir / name, part_files[image.key], Path(name), annotation))
+    context = _Context(part_lookup(spec), void_label(spec), panoptic_json)
+    reports: list[ImageReport] = []
+    with staged_output(out_dir) as stage:
+        staged_jobs = [dataclasses.replace(job, out_png=stage / job.out_png) for job in jobs]
+        for report in parallel_map(_merge_one, staged_jobs, context=context, workers=workers):
+            reports.append(report)
+            if on_image is not None:
+                on_image(report.image_key)
+    return PpsReport(out_dir, tuple(reports))
