@@ -99,53 +99,86 @@ def bench(
         ``ms_per_image`` per worker count (end to end, as the command runs), ``floor_ms_per_image``
         (reading both PNGs, decoding ids, encoding and writing the output, 1 worker), ``kernel_ms_per_image``
         (:func:`~pps_cli.pps_merge.merge_pps` alone), image count and size.
+
+    Notes
+    -----
+    The work runs in fresh Python processes. A process that has run OpenCV on large images must not fork
+    a pool whose workers call ``cv2.setNumThreads`` (the children deadlock), so neither this process nor
+    the timing process touches OpenCV before forking.
     """
     data_dir, images_json = Path(data_dir), Path(images_json)
+    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".bench_pps-") as tmp:
+        if panoptic_dir is None or panoptic_json is None:
+            _child("prepare", data_dir=str(data_dir), images_json=str(images_json), work=tmp)
+            panoptic_dir, panoptic_json = Path(tmp) / "panoptic", Path(tmp) / "panoptic.json"
+        result = _child(
+            "time", data_dir=str(data_dir), images_json=str(images_json), spec=spec, workers_list=list(workers_list),
+            panoptic_dir=str(panoptic_dir), panoptic_json=str(panoptic_json), work=tmp,
+        )  # fmt: skip
+    result["ms_per_image"] = {int(k): v for k, v in result["ms_per_image"].items()}  # JSON made the keys strings
+    return result
+
+
+def _child(task: str, **kwargs: Any) -> Any:
+    """Run ``task`` of this file in a fresh interpreter; return what it prints as JSON."""
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", task, json.dumps(kwargs)]
+    done = subprocess.run(args, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench_pps {task} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def _prepare(data_dir: str, images_json: str, work: str) -> None:
+    make_panoptic_inputs(Path(data_dir) / "predictions" / "pps", load_images(images_json), Path(work))
+
+
+def _time(
+    data_dir: str, images_json: str, spec: str, workers_list: list[int], panoptic_dir: str, panoptic_json: str, work: str
+) -> dict[str, Any]:
     eval_spec = load_eval_spec(spec)
     images = load_images(images_json)
-    parts_dir = _parts_dir(data_dir, spec)
-    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".bench_pps-") as tmp:
-        work = Path(tmp)
-        if panoptic_dir is None or panoptic_json is None:
-            panoptic_dir, panoptic_json = make_panoptic_inputs(data_dir / "predictions" / "pps", images, work)
-        annotations = load_panoptic_json(panoptic_json)
-        by_image = match_annotations(images, annotations, path=panoptic_json)
-        part_files, _ = match_files(images, list_files(parts_dir, (".png",)), root=parts_dir, what="part PNG")
+    parts_dir = _parts_dir(Path(data_dir), spec)
+    annotations = load_panoptic_json(panoptic_json)
+    by_image = match_annotations(images, annotations, path=panoptic_json)
+    part_files, _ = match_files(images, list_files(parts_dir, (".png",)), root=parts_dir, what="part PNG")
+    panoptic_files = [Path(panoptic_dir) / by_image[image.key].file_name for image in images]
+    for path in [*panoptic_files, *part_files.values()]:  # warm the page cache without touching OpenCV
+        path.read_bytes()
 
-        # stages at 1 worker, each image once (also warms the page cache for the timed runs)
-        table, void = part_lookup(eval_spec), void_label(eval_spec)
-        read_s = kernel_s = write_s = 0.0
-        for image in images:
-            annotation = by_image[image.key]
-            t0 = time.perf_counter()
-            segment_map = rgb_to_segment_id(read_png(Path(panoptic_dir) / annotation.file_name, channels=3))
-            part_map = read_png(part_files[image.key], channels=1)
-            t1 = time.perf_counter()
-            ids, categories = annotation.segment_ids, annotation.category_ids
-            result = merge_pps(segment_map, part_map, ids, categories, part_table=table, void=void)
-            t2 = time.perf_counter()
-            write_bytes_atomic(work / "floor.png", encode_png(result.pps))
-            t3 = time.perf_counter()
-            read_s, kernel_s, write_s = read_s + t1 - t0, kernel_s + t2 - t1, write_s + t3 - t2
+    n = len(images)
+    ms_per_image: dict[int, float] = {}
+    # pools first: this process must not run OpenCV before forking (see bench's Notes)
+    for workers in sorted(set(workers_list), reverse=True):
+        out = Path(work) / f"out-{workers}"
+        t0 = time.perf_counter()
+        merge_pps_files(
+            spec=eval_spec, images=images, annotations=annotations, panoptic_json=Path(panoptic_json),
+            panoptic_dir=Path(panoptic_dir), parts_dir=parts_dir, out_dir=out, workers=workers,
+        )  # fmt: skip
+        ms_per_image[workers] = (time.perf_counter() - t0) * 1000 / n
+        shutil.rmtree(out)
 
-        n = len(images)
-        ms_per_image: dict[int, float] = {}
-        for workers in workers_list:
-            out = work / f"out-{workers}"
-            t0 = time.perf_counter()
-            merge_pps_files(
-                spec=eval_spec, images=images, annotations=annotations, panoptic_json=Path(panoptic_json),
-                panoptic_dir=Path(panoptic_dir), parts_dir=parts_dir, out_dir=out, workers=workers,
-            )  # fmt: skip
-            ms_per_image[workers] = (time.perf_counter() - t0) * 1000 / n
-            shutil.rmtree(out)
-    height, width = images[0].height, images[0].width
+    # stages, 1 worker
+    table, void = part_lookup(eval_spec), void_label(eval_spec)
+    read_s = kernel_s = write_s = 0.0
+    for image, panoptic_png in zip(images, panoptic_files, strict=True):
+        annotation = by_image[image.key]
+        t0 = time.perf_counter()
+        segment_map = rgb_to_segment_id(read_png(panoptic_png, channels=3))
+        part_map = read_png(part_files[image.key], channels=1)
+        t1 = time.perf_counter()
+        ids, categories = annotation.segment_ids, annotation.category_ids
+        result = merge_pps(segment_map, part_map, ids, categories, part_table=table, void=void)
+        t2 = time.perf_counter()
+        write_bytes_atomic(Path(work) / "floor.png", encode_png(result.pps))
+        t3 = time.perf_counter()
+        read_s, kernel_s, write_s = read_s + t1 - t0, kernel_s + t2 - t1, write_s + t3 - t2
     return {
         "command": "pps",
         "spec": spec,
         "images": n,
-        "size": f"{width}x{height}",
-        "ms_per_image": ms_per_image,
+        "size": f"{images[0].width}x{images[0].height}",
+        "ms_per_image": {w: ms_per_image[w] for w in workers_list},
         "floor_ms_per_image": (read_s + write_s) * 1000 / n,
         "read_ms_per_image": read_s * 1000 / n,
         "write_ms_per_image": write_s * 1000 / n,
@@ -159,7 +192,8 @@ def bench_reference(data_dir: Path, images_json: Path, spec: str) -> float:
     images = load_images(images_json)
     with tempfile.TemporaryDirectory(dir=data_dir, prefix=".bench_pps_ref-") as tmp:
         work = Path(tmp)
-        panoptic_dir, panoptic_json = make_panoptic_inputs(data_dir / "predictions" / "pps", images, work)
+        _child("prepare", data_dir=str(data_dir), images_json=str(images_json), work=tmp)
+        panoptic_dir, panoptic_json = work / "panoptic", work / "panoptic.json"
         args = [str(REFENV_PYTHON), str(ROOT / "tools" / "reference" / "ref_merge_pps.py"), "--eval-spec", str(eval_spec.path),
                 "--panoptic-dir", str(panoptic_dir), "--panoptic-json", str(panoptic_json), "--parts-dir",
                 str(_parts_dir(data_dir, spec)), "--images", str(images_json), "--out", str(work / "out")]  # fmt: skip
@@ -169,6 +203,11 @@ def bench_reference(data_dir: Path, images_json: Path, spec: str) -> float:
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        task, kwargs = sys.argv[2], json.loads(sys.argv[3])
+        result = _prepare(**kwargs) if task == "prepare" else _time(**kwargs)
+        print(json.dumps(result))
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--images", type=int, default=8, help="number of 2048x1024 images (default 8)")
     ap.add_argument("--workers", type=int, nargs="*", help="worker counts (default: 1 and all CPUs)")

@@ -260,7 +260,8 @@ def test_output_format(demo, tmp_path):
 def tiny(tmp_path) -> Path:
     """Two 8x10 images with semantic PNGs and instances in all three formats."""
     root = tmp_path / "in"
-    write_json(root / "images.json", {"images": [{"id": i, "file_name": f"{i}.jpg", "width": 10, "height": 8} for i in ("a", "b")]})
+    images = [{"id": i, "file_name": f"{i}.jpg", "width": 10, "height": 8} for i in ("a", "b")]
+    write_json(root / "images.json", {"images": images})
     entries = []
     for image_id in ("a", "b"):
         write_png(root / "sem" / f"{image_id}.png", np.full((8, 10), ROAD, np.uint8))

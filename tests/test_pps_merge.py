@@ -392,9 +392,9 @@ def test_cli_refuses_to_write_into_an_input_folder(inputs):
 # ----------------------------------------------------------------------------- golden data from the reference
 
 
-def _run_case(case_dir: Path, spec: str, out: Path, workers: str = "1"):
+def _run_case(case_dir: Path, spec: str, out: Path, workers: str = "1", parts: str = "parts"):
     args = ["pps", "-s", spec, "--panoptic-dir", str(case_dir / "panoptic"), "--panoptic-json",
-            str(case_dir / "panoptic.json"), "--parts", str(case_dir / "parts"), "--images",
+            str(case_dir / "panoptic.json"), "--parts", str(case_dir / parts), "--images",
             str(case_dir / "images.json"), "-o", str(out), "-j", workers]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -411,8 +411,20 @@ def _assert_same_pixels(expected_dir: Path, out: Path) -> int:
 
 @pytest.mark.parametrize("case", ["cpp-default", "cpp-grouped", "ppp-default"])
 def test_golden(tmp_path, case):
+    """Random adversarial inputs (make_golden.py): duplicates, empty entries, flat ids of every class."""
     _run_case(GOLDEN / case, case, tmp_path / "out")
     assert _assert_same_pixels(GOLDEN / case / "expected", tmp_path / "out") == 3
+
+
+@pytest.mark.parametrize(
+    ("dataset", "spec", "parts"),
+    [("cityscapes", "cpp-default", "parts"), ("cityscapes", "cpp-grouped", "parts_grouped"), ("pascal", "ppp-default", "parts")],
+)
+def test_golden_demo(tmp_path, dataset, spec, parts):
+    """`pps demo` data (make_demo_golden.py): realistic part maps, panoptic segments from its PPS predictions."""
+    case = GOLDEN / f"demo-{dataset}"
+    _run_case(case, spec, tmp_path / "out", parts=parts)
+    assert _assert_same_pixels(case / f"expected-{spec}", tmp_path / "out") == 3
 
 
 def test_output_bytes_do_not_depend_on_workers(tmp_path):

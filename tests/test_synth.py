@@ -15,6 +15,9 @@ from pps_cli.errors import PpsError
 from pps_cli.labels import decode_uids, invalid_uids
 from pps_cli.specs import load_eval_spec
 
+# pycocotools' decode trips a NumPy 2 deprecation inside pycocotools itself
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 H, W = 64, 128
 N = 3
 

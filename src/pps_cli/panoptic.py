@@ -28,7 +28,8 @@ stuff step is one histogram of the unassigned semantic pixels plus one table loo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NamedTuple
@@ -86,7 +87,9 @@ class PanopticMerge(NamedTuple):
     """``segments_info`` order; ``segments[i].id == i + 1``."""
 
 
-def walk_order(scores: Sequence[float] | NDArray[np.floating], *, confidence_thr: float = CONFIDENCE_THRESHOLD) -> NDArray[np.intp]:
+def walk_order(
+    scores: Sequence[float] | NDArray[np.floating], *, confidence_thr: float = CONFIDENCE_THRESHOLD
+) -> NDArray[np.intp]:
     """Indices of the instances the merge walks, in walk order.
 
     Parameters
@@ -123,18 +126,21 @@ class _Box:
         self.x0 = self.y0 = 1 << 62
         self.x1 = self.y1 = -1
 
-    def add(self, mask: NDArray[np.bool_], y0: int, x0: int) -> None:
-        rows = np.flatnonzero(mask.any(axis=1))
-        if rows.size == 0:
-            return
-        cols = np.flatnonzero(mask.any(axis=0))
-        self.y0, self.y1 = min(self.y0, y0 + int(rows[0])), max(self.y1, y0 + int(rows[-1]) + 1)
-        self.x0, self.x1 = min(self.x0, x0 + int(cols[0])), max(self.x1, x0 + int(cols[-1]) + 1)
+    def add(self, x: int, y: int, w: int, h: int) -> None:
+        """Extend by the rectangle ``[x, y, w, h]`` (ignored when empty)."""
+        if w > 0 and h > 0:
+            self.x0, self.y0 = min(self.x0, x), min(self.y0, y)
+            self.x1, self.y1 = max(self.x1, x + w), max(self.y1, y + h)
 
     def xywh(self) -> tuple[int, int, int, int]:
         if self.x1 < 0:
             return (0, 0, 0, 0)
         return (self.x0, self.y0, self.x1 - self.x0, self.y1 - self.y0)
+
+
+def _bounding_rect(mask: NDArray[np.bool_]) -> tuple[int, int, int, int]:
+    """``[x, y, w, h]`` of the true pixels of a 2-D bool array (zeros when there are none)."""
+    return cv2.boundingRect(np.ascontiguousarray(mask).view(np.uint8))
 
 
 def merge_panoptic(
@@ -224,7 +230,8 @@ def merge_panoptic(
             segment = new_segment(category)
         region[new] = segment
         areas[segment - 1] += num_new
-        boxes[segment - 1].add(new, crop.y0, crop.x0)
+        x, y, w, h = _bounding_rect(new)
+        boxes[segment - 1].add(crop.x0 + x, crop.y0 + y, w, h)
     if count != len(category_ids):
         raise ValueError(f"{count} masks but {len(category_ids)} category ids")
 
@@ -233,7 +240,7 @@ def merge_panoptic(
         left = _histogram(semantic, free)
         present = _histogram(semantic, None) if stuff_area_limit <= 0 else left
         lookup = np.zeros(256, canvas.dtype)
-        added: list[tuple[int, int]] = []
+        added: list[int] = []
         for category in stuff_order:
             if present[category] == 0 or left[category] < stuff_area_limit:
                 continue
@@ -241,13 +248,12 @@ def merge_panoptic(
             segment_of_stuff[category] = segment
             lookup[category] = segment
             areas[segment - 1] += int(left[category])
-            added.append((category, segment))
+            added.append(segment)
         if added:
-            fill = _lookup(semantic, lookup)
-            np.copyto(canvas, fill, where=free)
-            for category, segment in added:
-                if left[category]:
-                    boxes[segment - 1].add(free & (semantic == category), 0, 0)
+            np.copyto(canvas, _lookup(semantic, lookup), where=free)
+            # boxes of all the segments' pixels (instance pixels of a stuff segment are in its box already)
+            for segment, rect in zip(added, _bounding_rects(canvas, added), strict=True):
+                boxes[segment - 1].add(*rect)
 
     segments = tuple(
         Segment(i + 1, category, area, box.xywh())
@@ -258,14 +264,42 @@ def merge_panoptic(
 
 def _histogram(values: NDArray[np.uint8], where: NDArray[np.bool_] | None) -> NDArray[np.int64]:
     """(256,) int64 counts of ``values`` (only where ``where`` is true)."""
+    if values.size < 1 << 24:  # OpenCV counts in float32: exact below 2**24
+        mask = None if where is None else where.view(np.uint8)
+        return cv2.calcHist([values], [0], mask, [256], [0, 256]).reshape(-1).astype(np.int64)
     if where is None:
         return np.bincount(values.reshape(-1), minlength=256).astype(np.int64)
     return np.bincount(values[where], minlength=256).astype(np.int64)
 
 
+def _bounding_rects(segment_map: NDArray[np.integer], segments: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """``[x, y, w, h]`` of each listed segment id in the map, from two OR-projections per 16 segments.
+
+    Each segment gets one bit of a uint16 per pixel (a table lookup); OR-ing the bits along rows and
+    along columns tells which rows and columns hold each segment.
+    """
+    if segment_map.dtype == np.int32:  # over 65535 segments: never in practice, keep it simple
+        return [cv2.boundingRect(cv2.compare(segment_map, s, cv2.CMP_EQ)) for s in segments]
+    rects = []
+    size = 256 if segment_map.dtype == np.uint8 else 1 << 16
+    for start in range(0, len(segments), 16):
+        chunk = list(segments[start : start + 16])
+        table = np.zeros(size, np.uint16)
+        table[chunk] = 1 << np.arange(len(chunk), dtype=np.uint16)
+        bits = _lookup(segment_map, table)
+        rows, cols = np.bitwise_or.reduce(bits, axis=1), np.bitwise_or.reduce(bits, axis=0)
+        for k in range(len(chunk)):
+            ys, xs = np.flatnonzero(rows & (1 << k)), np.flatnonzero(cols & (1 << k))
+            if ys.size == 0:
+                rects.append((0, 0, 0, 0))
+            else:
+                rects.append((int(xs[0]), int(ys[0]), int(xs[-1] - xs[0] + 1), int(ys[-1] - ys[0] + 1)))
+    return rects
+
+
 def _lookup(values: NDArray[np.uint8], table: NDArray[np.integer]) -> NDArray[np.integer]:
-    """``table[values]``; for a uint8 table through OpenCV's LUT, ten times faster than numpy indexing."""
-    if table.dtype == np.uint8:
+    """``table[values]``; through OpenCV's LUT (several times faster than numpy indexing) when it applies."""
+    if values.dtype == np.uint8 and table.size == 256 and table.dtype in (np.uint8, np.uint16):
         return cv2.LUT(values, table)
     return table[values]
 
@@ -400,6 +434,25 @@ def panoptic_categories(spec: EvalSpec) -> list[dict[str, Any]]:
     ]
 
 
+@contextlib.contextmanager
+def _opencv_single_threaded(active: bool) -> Iterator[None]:
+    """Stop OpenCV's thread pool in this process while worker processes are forked.
+
+    A process forked while OpenCV's pool has threads inherits the pool's locks but not its threads;
+    the worker initializer's ``cv2.setNumThreads(1)`` then waits on them forever. Any large LUT or
+    color conversion in this process (a previous in-process merge, a test) starts the pool.
+    """
+    if not active:
+        yield
+        return
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(previous)
+
+
 def merge_panoptic_files(
     *,
     spec: EvalSpec,
@@ -426,6 +479,8 @@ def merge_panoptic_files(
         naming the file).
     """
     images = list(images)
+    if (out_dir / PANOPTIC_DIR).resolve() == semantic_dir.resolve() or out_dir.resolve() == semantic_dir.resolve():
+        raise PpsError(out_dir, "output folder is the semantic input folder; choose another --output")
     settings = MergeSettings.from_spec(
         spec, confidence_thr=confidence_thr, overlap_thr=overlap_thr, stuff_area_limit=stuff_area_limit
     )
@@ -460,11 +515,13 @@ def merge_panoptic_files(
             _Job(image, semantic_files[image.key], sources.by_image[image.key], stage / PANOPTIC_DIR / name, name)
             for image, name in zip(images, file_names, strict=True)
         ]
-        for job, result in zip(jobs, parallel_map(_merge_one, jobs, context=settings, workers=workers), strict=True):
-            annotations.append(result.annotation)
-            partial_masks.extend(result.partial_masks)
-            if on_image is not None:
-                on_image(job.image.key)
+        with _opencv_single_threaded(workers > 1):
+            results = parallel_map(_merge_one, jobs, context=settings, workers=workers)
+            for job, result in zip(jobs, results, strict=True):
+                annotations.append(result.annotation)
+                partial_masks.extend(result.partial_masks)
+                if on_image is not None:
+                    on_image(job.image.key)
         document["annotations"] = annotations
         document["categories"] = panoptic_categories(spec)
         write_json(stage / PANOPTIC_JSON, document)

@@ -34,6 +34,7 @@ from .specs import IGNORED, DatasetSpec, EvalSpec, load_eval_spec
 __all__ = [
     "DEFAULT_EVAL_SPEC",
     "DemoSummary",
+    "GtLabels",
     "SynthDataset",
     "SynthInstance",
     "coco_rle",
@@ -928,7 +929,7 @@ def make_scene(
         if point is not None:
             _stamp_pid(c, i, records[i], point, len(dataset_spec.part_names[records[i].sid]) + 1, rng)
 
-    # iids in drawing order among visible instances, per class (CPP from 0, PPP from 1)
+    # iids per class among the visible instances, in creation order (CPP from 0, PPP from 1)
     next_iid: dict[int, int] = {}
     for i in visible:
         r = records[i]

@@ -61,7 +61,7 @@ EvalSpecOption = Annotated[
     ),
 ]
 WorkersOption = Annotated[
-    int,
+    int | None,
     typer.Option("--workers", "-j", min=1, help="Worker processes (default: number of CPUs). Results do not depend on it."),
 ]
 ImagesOption = Annotated[
@@ -91,7 +91,10 @@ class ImagesPerSecondColumn(ProgressColumn):
 
 
 def progress_bar() -> Progress:
-    """A rich progress bar on stderr: count, images/s, elapsed time and ETA."""
+    """A rich progress bar on stderr: count, images/s, elapsed time and ETA.
+
+    Disabled when stderr is not a terminal, so logs and captured stderr hold only messages.
+    """
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -100,4 +103,5 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err,
+        disable=not err.is_terminal,
     )

@@ -15,6 +15,7 @@ from ._common import (
     EvalSpecOption,
     ImagesOption,
     WorkersOption,
+    err,
     load_spec,
     out,
     progress_bar,
@@ -81,7 +82,9 @@ def panoptic_command(
             raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
         spec = load_spec(eval_spec)
         image_list = load_images(images)
-        with progress_bar() as progress:
+        progress = progress_bar()
+        progress.disable = not err.is_terminal  # keep captured stderr to the one error line
+        with progress:
             task = progress.add_task("merging", total=len(image_list))
             report = merge_panoptic_files(
                 spec=spec,

@@ -1,0 +1,79 @@
+"""`pps run`: images.json, panoptic merge, PPS merge and PartPQ in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import PpsError
+from ..pipeline import PipelineInputs, run_pipeline
+from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
+from .evaluate import results_table, warn_unknown_classes
+
+FORMATS = ("auto", "coco", "cityscapes")
+
+
+def _folder(help: str) -> Any:
+    return typer.Option(help=help, exists=True, file_okay=False)
+
+
+def run_command(
+    eval_spec: EvalSpecOption,
+    gt: Annotated[Path, _folder("Ground-truth folder (CPP <city>/<id>_gtFinePanopticParts.tif or PPP <id>.tif).")],
+    parts: Annotated[Path, _folder("Folder of part segmentation PNGs (flat part ids), one per image.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for every stage's outputs.")],
+    semantic: Annotated[Path | None, _folder("Folder of semantic segmentation PNGs (eval sids).")] = None,
+    instances: Annotated[
+        Path | None,
+        typer.Option(help="Instance predictions: COCO results JSON, folder of per-image JSON, or Cityscapes txt folder.", exists=True),
+    ] = None,
+    instance_format: Annotated[str, typer.Option("--format", help="Instance format: coco, cityscapes or auto.")] = "auto",
+    panoptic_dir: Annotated[
+        Path | None, _folder("Instead of --semantic/--instances: a network's COCO panoptic PNG folder.")
+    ] = None,
+    panoptic_json: Annotated[
+        Path | None, typer.Option(help="The panoptic JSON that goes with --panoptic-dir.", exists=True, dir_okay=False)
+    ] = None,
+    images: Annotated[
+        Path | None,
+        typer.Option(help="images.json to use (default: built from --gt).", exists=True, dir_okay=False),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Allow writing into a non-empty --output folder.")] = False,
+    workers: WorkersOption = None,
+) -> None:
+    """Run the whole pipeline: images.json, panoptic merge, PPS merge and PartPQ evaluation.
+
+    Writes OUT/images.json, OUT/panoptic/ + OUT/panoptic.json (unless --panoptic-dir is given),
+    OUT/pps/, OUT/results.json and OUT/per_image.jsonl, then prints the PartPQ table. Each stage
+    can be re-run alone with its own command on these files.
+    """
+    with user_errors():
+        if instance_format not in FORMATS:
+            raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
+        if output.exists() and any(output.iterdir()) and not overwrite:
+            raise PpsError(output, "folder is not empty; add --overwrite to write into it")
+        spec = load_spec(eval_spec)
+        inputs = PipelineInputs(
+            gt_dir=gt,
+            parts_dir=parts,
+            semantic_dir=semantic,
+            instances=instances,
+            instance_format=instance_format,  # type: ignore[arg-type]
+            panoptic_dir=panoptic_dir,
+            panoptic_json=panoptic_json,
+            images_json=images,
+        )
+        with progress_bar() as progress:
+
+            def follow(stage: str, total: int) -> Any:
+                task = progress.add_task(stage, total=total)
+                return lambda _: progress.advance(task)
+
+            result = run_pipeline(inputs, spec=spec, out_dir=output, workers=resolve_workers(workers), progress=follow)
+        for message in result.warnings:
+            warn(message)
+        warn_unknown_classes(result.evaluation, output / "pps")
+    out.print(results_table(result.evaluation))
+    out.print(f"wrote every stage's outputs to {output}", highlight=False)

@@ -1,0 +1,138 @@
+"""The whole day-one pipeline: images.json, panoptic merge, PPS merge and PartPQ, into one folder.
+
+Each stage writes where the single commands would, so any stage can be re-run alone:
+
+``OUT/images.json`` (``pps images-json``), ``OUT/panoptic/`` + ``OUT/panoptic.json``
+(``pps panoptic``; skipped when panoptic predictions are given), ``OUT/pps/`` (``pps pps``),
+``OUT/results.json`` + ``OUT/per_image.jsonl`` (``pps evaluate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .dataset import build_images, images_json, load_images
+from .errors import PpsError
+from .evaluate import Evaluation, evaluate, per_image_records, results_document
+from .instances import InstanceFormat
+from .io import dumps_json, write_bytes_atomic, write_json
+from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
+from .panoptic_json import load_panoptic_json
+from .pps_merge import merge_pps_files
+from .specs import EvalSpec
+
+IMAGES_JSON = "images.json"
+PPS_DIR = "pps"
+RESULTS_JSON = "results.json"
+PER_IMAGE_JSONL = "per_image.jsonl"
+
+StageProgress = Callable[[str, int], Callable[[Any], None]]
+"""``(stage name, number of images) -> per-image callback``: how a caller follows the stages."""
+
+
+@dataclass(frozen=True)
+class PipelineInputs:
+    """What ``pps run`` merges and evaluates. Give semantic + instances, or panoptic dir + json."""
+
+    gt_dir: Path
+    parts_dir: Path
+    semantic_dir: Path | None = None
+    instances: Path | None = None
+    instance_format: InstanceFormat | Literal["auto"] = "auto"
+    panoptic_dir: Path | None = None
+    panoptic_json: Path | None = None
+    images_json: Path | None = None
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    evaluation: Evaluation
+    out_dir: Path
+    warnings: tuple[str, ...]
+
+
+def _check_inputs(inputs: PipelineInputs) -> None:
+    from_merge = inputs.semantic_dir is not None or inputs.instances is not None
+    from_panoptic = inputs.panoptic_dir is not None or inputs.panoptic_json is not None
+    if from_merge == from_panoptic:
+        raise PpsError(None, "give either --semantic and --instances, or --panoptic-dir and --panoptic-json")
+    if from_merge and (inputs.semantic_dir is None or inputs.instances is None):
+        raise PpsError(None, "--semantic and --instances go together")
+    if from_panoptic and (inputs.panoptic_dir is None or inputs.panoptic_json is None):
+        raise PpsError(None, "--panoptic-dir and --panoptic-json go together")
+
+
+def run_pipeline(
+    inputs: PipelineInputs,
+    *,
+    spec: EvalSpec,
+    out_dir: Path,
+    workers: int = 1,
+    progress: StageProgress | None = None,
+) -> PipelineResult:
+    """Run every stage in order (see the module docstring for what lands where).
+
+    Raises
+    ------
+    PpsError
+        From the first stage that meets bad input; earlier stages' outputs stay in ``out_dir``.
+    """
+    _check_inputs(inputs)
+
+    def follow(stage: str, total: int) -> Callable[[Any], None] | None:
+        return None if progress is None else progress(stage, total)
+
+    warnings: list[str] = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images_path = out_dir / IMAGES_JSON
+    if inputs.images_json is None:
+        write_json(images_path, images_json(build_images(inputs.gt_dir)))
+    else:
+        write_bytes_atomic(images_path, inputs.images_json.read_bytes())
+    images = load_images(images_path)
+
+    if inputs.semantic_dir is not None and inputs.instances is not None:
+        report = merge_panoptic_files(
+            spec=spec,
+            images=images,
+            images_json=images_path,
+            semantic_dir=inputs.semantic_dir,
+            instances=inputs.instances,
+            instance_format=inputs.instance_format,
+            out_dir=out_dir,
+            workers=workers,
+            on_image=follow("panoptic merge", len(images)),
+        )
+        warnings.extend(report.warnings)
+        panoptic_dir, panoptic_json = out_dir / PANOPTIC_DIR, out_dir / PANOPTIC_JSON
+    elif inputs.panoptic_dir is not None and inputs.panoptic_json is not None:
+        panoptic_dir, panoptic_json = inputs.panoptic_dir, inputs.panoptic_json
+    else:  # pragma: no cover - _check_inputs rules this out
+        raise PpsError(None, "no panoptic input")
+
+    pps_report = merge_pps_files(
+        spec=spec,
+        images=images,
+        annotations=load_panoptic_json(panoptic_json),
+        panoptic_json=panoptic_json,
+        panoptic_dir=panoptic_dir,
+        parts_dir=inputs.parts_dir,
+        out_dir=out_dir / PPS_DIR,
+        workers=workers,
+        on_image=follow("PPS merge", len(images)),
+    )
+    warnings.extend(pps_report.warnings(panoptic_json))
+
+    evaluation = evaluate(
+        spec, images, inputs.gt_dir, out_dir / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
+    )
+    write_bytes_atomic(
+        out_dir / RESULTS_JSON, dumps_json(results_document(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
+    )
+    write_bytes_atomic(
+        out_dir / PER_IMAGE_JSONL, b"".join(dumps_json(r, indent=None) for r in per_image_records(evaluation))
+    )
+    return PipelineResult(evaluation, out_dir, tuple(warnings))
