@@ -94,7 +94,8 @@ def _floor(predictions: Path, images_json: Path, spec: Any, repeat: int) -> dict
 
         parts["instances_parse_decode"] += _best(instances, repeat)
         records = instances()
-        parts["merge_kernel"] += _best(lambda: merge_image(semantic, records, settings), repeat)
+        merge = lambda semantic=semantic, records=records: merge_image(semantic, records, settings)  # noqa: E731
+        parts["merge_kernel"] += _best(merge, repeat)
         result, _ = merge_image(semantic, records, settings)
         rgb = segment_map_to_rgb(result.segment_map, len(result.segments))
         parts["png_encode"] += _best(lambda rgb=rgb: encode_png(rgb), repeat)

@@ -244,6 +244,9 @@ def test_cityscapes_txt_errors(tmp_path, lines, message):
 def test_detect_format(tmp_path):
     (tmp_path / "preds.json").write_text("[]")
     assert detect_format(tmp_path / "preds.json") == "coco"
+    (tmp_path / "preds.txt").write_text("")
+    with pytest.raises(PpsError, match="expected a COCO results .json file"):
+        detect_format(tmp_path / "preds.txt")
     (tmp_path / "d").mkdir()
     with pytest.raises(PpsError, match="no instance predictions found"):
         detect_format(tmp_path / "d")

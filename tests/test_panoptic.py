@@ -34,6 +34,15 @@ VOID, ROAD, SIDEWALK, SKY, PERSON, CAR = 255, 7, 8, 23, 24, 26  # CPP eval sids
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _stop_opencv_threads_afterwards():
+    """Leave OpenCV's thread pool stopped: a later fork while it runs deadlocks the forked workers."""
+    yield
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    cv2.setNumThreads(threads)
+
+
 def crops(*masks):
     return [MaskCrop.from_array(np.array(m, bool)) for m in masks]
 
@@ -382,6 +391,12 @@ def test_bad_input_is_one_line_exit_2_and_no_output(tiny, name):
 def test_bad_format_option(tiny):
     result = _invoke(tiny, "instances.json", "--format", "yaml")
     assert result.exit_code == 2 and result.stderr.startswith("error: --format: unknown instance format 'yaml'")
+
+
+def test_output_folder_must_not_be_the_semantic_folder(tiny):
+    args = ["panoptic", "-s", "cpp-default", "--semantic", str(tiny / "sem"), "--instances", str(tiny / "instances.json")]
+    result = runner.invoke(app, [*args, "--images", str(tiny / "images.json"), "-o", str(tiny / "sem")])
+    assert result.exit_code == 2 and "output folder is the semantic input folder" in result.stderr
 
 
 def test_failure_keeps_an_existing_output_folder_as_it_was(tiny):

@@ -268,9 +268,10 @@ def test_sizes_must_agree():
 
 def test_pack_predictions_and_runs():
     pred = pps([[7, 7, 26]], [[0, 0, 3]], [[1, 1, 255]])
-    assert pack_predictions(pred).tolist() == [7 | 1 << 16, 7 | 1 << 16, 26 | 3 << 8 | 255 << 16]
+    assert (pack_predictions(pred) & 0xFFFFFF).tolist() == [7 | 1 << 16, 7 | 1 << 16, 26 | 3 << 8 | 255 << 16]
     runs = pixel_runs(np.array([[7, 7, 7]], np.int32), pred)
     assert runs.uid.tolist() == [7, 7] and runs.length.tolist() == [2, 1]
+    assert runs.pred.tolist() == [7 | 1 << 16, 26 | 3 << 8 | 255 << 16]
 
 
 def test_mean_part_iou_drops_void_only_when_predicted():

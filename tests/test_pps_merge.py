@@ -7,6 +7,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -279,10 +281,35 @@ def make_inputs(root: Path, images: dict[str, tuple[np.ndarray, list[tuple[int, 
     (root / "panoptic.json").write_text(json.dumps({"annotations": annotations, "categories": []}))
 
 
-def run_pps(root: Path, *extra: str, spec="cpp-default", out="out"):
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def invoke(args: list[str], workers: int = 1) -> Run:
+    """Run ``pps ARGS -j WORKERS``: in this process for 1 worker, else in a fresh interpreter.
+
+    A process that has run OpenCV's thread pool (other test modules do) deadlocks when it forks workers
+    that call cv2.setNumThreads, so multi-worker runs never fork from the test process.
+    """
+    args = [*args, "-j", str(workers)]
+    if workers == 1:
+        result = runner.invoke(app, args)
+        return Run(result.exit_code, result.stdout, result.stderr)
+    done = subprocess.run([sys.executable, "-m", "pps_cli", *args], capture_output=True, text=True, timeout=120)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def run_pps(root: Path, *, workers: int = 1, spec="cpp-default", out="out") -> Run:
     args = ["pps", "-s", spec, "--panoptic-dir", str(root / "panoptic"), "--panoptic-json", str(root / "panoptic.json"),
-            "--parts", str(root / "parts"), "--images", str(root / "images.json"), "-o", str(root / out), *extra]  # fmt: skip
-    return runner.invoke(app, args)
+            "--parts", str(root / "parts"), "--images", str(root / "images.json"), "-o", str(root / out)]  # fmt: skip
+    return invoke(args, workers)
 
 
 @pytest.fixture
@@ -303,7 +330,7 @@ def inputs(tmp_path):
 
 
 def test_cli_merges_and_names_outputs_like_the_panoptic_pngs(inputs):
-    result = run_pps(inputs, "-j", "1")
+    result = run_pps(inputs)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"wrote 2 PPS PNGs to {inputs / 'out'}"
     pps = read_png(inputs / "out" / "2008_000393.png", channels=3)
@@ -372,11 +399,13 @@ BAD_INPUTS = ["part missing", "part size", "panoptic missing", "panoptic size", 
               "category not in spec", "no annotation", "too many instances", "same file_name"]  # fmt: skip
 
 
-@pytest.mark.parametrize("case", BAD_INPUTS)
-@pytest.mark.parametrize("workers", ["1", "2"])
+FOUND_BY_WORKERS = ["part size", "panoptic missing", "panoptic size", "id not in json"]
+
+
+@pytest.mark.parametrize(("case", "workers"), [(case, 1) for case in BAD_INPUTS] + [(case, 2) for case in FOUND_BY_WORKERS])
 def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(inputs, case, workers):
     expected = _break(inputs, case)
-    result = run_pps(inputs, "-j", workers)
+    result = run_pps(inputs, workers=workers)
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
@@ -392,11 +421,11 @@ def test_cli_refuses_to_write_into_an_input_folder(inputs):
 # ----------------------------------------------------------------------------- golden data from the reference
 
 
-def _run_case(case_dir: Path, spec: str, out: Path, workers: str = "1", parts: str = "parts"):
+def _run_case(case_dir: Path, spec: str, out: Path, workers: int = 1, parts: str = "parts"):
     args = ["pps", "-s", spec, "--panoptic-dir", str(case_dir / "panoptic"), "--panoptic-json",
             str(case_dir / "panoptic.json"), "--parts", str(case_dir / parts), "--images",
-            str(case_dir / "images.json"), "-o", str(out), "-j", workers]  # fmt: skip
-    result = runner.invoke(app, args)
+            str(case_dir / "images.json"), "-o", str(out)]  # fmt: skip
+    result = invoke(args, workers)
     assert result.exit_code == 0, result.output
     return result
 
@@ -429,8 +458,8 @@ def test_golden_demo(tmp_path, dataset, spec, parts):
 
 def test_output_bytes_do_not_depend_on_workers(tmp_path):
     case = GOLDEN / "ppp-default"
-    _run_case(case, "ppp-default", tmp_path / "one", "1")
-    _run_case(case, "ppp-default", tmp_path / "two", "2")
+    _run_case(case, "ppp-default", tmp_path / "one", 1)
+    _run_case(case, "ppp-default", tmp_path / "two", 2)
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "two").iterdir()) and len(names) == 3
     for name in names:

@@ -499,6 +499,8 @@ def load_instances(
 def detect_format(path: Path) -> InstanceFormat:
     """``coco`` for a JSON file or a folder of JSON files, ``cityscapes`` for a folder of txt files."""
     if path.is_file():
+        if path.suffix.lower() != ".json":
+            raise PpsError(path, "expected a COCO results .json file, or a folder of per-image instance files")
         return "coco"
     if not path.is_dir():
         raise PpsError(path, "not found")

@@ -21,6 +21,24 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_PRELOAD = ["numpy", "cv2", "pps_cli.evaluate", "pps_cli.panoptic", "pps_cli.pps_merge", "pps_cli.visualize"]
+
+
+def _pool_context() -> Any:
+    """Where workers come from: a fork server when the platform has one, else fresh processes.
+
+    Forking this process directly is not safe: OpenCV (and BLAS) keep thread pools whose locks a
+    forked child can inherit held, and the child then hangs in its first OpenCV call. The fork
+    server is a clean process started once, which imports the heavy modules once
+    (``_PRELOAD``) and forks each worker from there.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows, macOS without forkserver
+
+
 def _init_worker(context: Any) -> None:
     global _CONTEXT
     _CONTEXT = context
@@ -55,7 +73,5 @@ def parallel_map(
         for item in items:
             yield fn(item, context)
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with ctx.Pool(min(workers, len(items)), initializer=_init_worker, initargs=(context,)) as pool:
+    with _pool_context().Pool(min(workers, len(items)), initializer=_init_worker, initargs=(context,)) as pool:
         yield from pool.imap(_call, [(fn, item) for item in items], chunksize=1)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -124,24 +125,23 @@ class PixelRuns(NamedTuple):
     length: NDArray[np.int64]
 
 
+_PACKED_MASK = 0xFFFFFF
+
+
 def pack_predictions(pred_pps: NDArray[np.uint8]) -> NDArray[np.uint32]:
-    """Pack a (H, W, 3) ``[class, instance, part]`` prediction into (H * W,) ``class | inst << 8 | part << 16``."""
+    """Pack a (H, W, 3) ``[class, instance, part]`` prediction into (H * W,) ``class | inst << 8 | part << 16``.
+
+    The top byte is 0xFF (an alpha channel); mask with ``0xFFFFFF`` before unpacking.
+    """
     if pred_pps.dtype != np.uint8 or pred_pps.ndim != 3 or pred_pps.shape[2] != 3:
         raise ValueError(f"expected a (H, W, 3) uint8 prediction, got {pred_pps.shape} {pred_pps.dtype}")
-    flat = np.ascontiguousarray(pred_pps).reshape(-1)
-    n = flat.size // 3
-    packed = np.empty(n, np.uint32)
-    if n == 0:
-        return packed
-    # Read the 3 bytes of each pixel plus the next pixel's first byte as one little-endian uint32
-    # (an unaligned strided view, no copy) and mask the extra byte: one pass instead of five.
-    # The last pixel has no following byte, so it is packed on its own.
-    if n > 1:
-        words = np.ndarray((n - 1,), dtype="<u4", buffer=flat, offset=0, strides=(3,))
-        np.bitwise_and(words, 0xFFFFFF, out=packed[:-1])
-    c, i, p = (int(v) for v in flat[-3:])
-    packed[-1] = c | i << 8 | p << 16
-    return packed
+    if pred_pps.size == 0:
+        return np.zeros(0, np.uint32)
+    # Adding an alpha byte and reading each pixel as one little-endian uint32 packs the three
+    # channels in one pass; OpenCV's vectorized RGB->RGBA is ~10x faster than numpy's strided
+    # shifts or an unaligned 3-byte-stride view.
+    rgba = cv2.cvtColor(np.ascontiguousarray(pred_pps), cv2.COLOR_RGB2RGBA)
+    return rgba.view("<u4").reshape(-1).astype(np.uint32, copy=False)
 
 
 def pixel_runs(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8]) -> PixelRuns:
@@ -171,7 +171,7 @@ def pixel_runs(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8]) -> Pix
     starts_run[1:] |= pred[1:] != pred[:-1]
     starts = np.flatnonzero(starts_run)
     length = np.diff(starts, append=uid.size).astype(np.int64)
-    return PixelRuns(uid[starts], pred[starts], length)
+    return PixelRuns(uid[starts], pred[starts] & _PACKED_MASK, length)
 
 
 def predicted_class_pixels(runs: PixelRuns) -> NDArray[np.int64]:
@@ -242,6 +242,32 @@ def _count(index: NDArray[np.integer], weights: NDArray[np.int64], size: int) ->
     return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
 
 
+def _distinct(values: NDArray[np.integer]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """Sorted distinct values and each element's index among them: ``np.unique(..., return_inverse=True)``
+    without sorting every element (the distinct values are hashed, then found by binary search)."""
+    distinct = np.sort(np.unique_values(values)).astype(np.int64)
+    return distinct, np.searchsorted(distinct, values)
+
+
+def _compact(labels: NDArray[np.integer], *, size: int | None = None) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """Sorted distinct labels other than -1 (no segment), and each element's index among them (-1 stays -1).
+
+    With ``size`` (labels < size) this goes through a lookup table instead of :func:`_distinct`.
+    """
+    if size is None:
+        distinct, inverse = _distinct(labels)
+        if distinct.size and distinct[0] == _NO_SEGMENT:
+            return distinct[1:], inverse - 1
+        return distinct, inverse
+    present = np.zeros(size + 1, bool)
+    present[labels + 1] = True  # shifted by one so that -1 lands in slot 0
+    present[0] = False
+    distinct = np.flatnonzero(present) - 1
+    table = np.full(size + 1, _NO_SEGMENT, np.intp)
+    table[distinct + 1] = np.arange(distinct.size)
+    return distinct.astype(np.int64), table[labels + 1]
+
+
 def _lookup(table: NDArray, index: NDArray[np.intp], missing: object) -> NDArray:
     """``table[index]`` with ``missing`` where ``index`` is -1 (no segment)."""
     return np.append(table, np.array(missing, table.dtype))[index]  # index -1 picks the appended value
@@ -249,7 +275,7 @@ def _lookup(table: NDArray, index: NDArray[np.intp], missing: object) -> NDArray
 
 def _ground_truth(uid: NDArray[np.int32], spec: EvalSpec) -> _GroundTruth:
     """Decode the runs' uids (each distinct uid once) into GT segments, parts and ignore values."""
-    uids, inverse = np.unique(uid, return_inverse=True)
+    uids, inverse = _distinct(uid)
     bad = uids[(uids < 0) | ((uids >= 100) & (uids <= 999)) | (uids > MAX_UID)]
     if bad.size:
         raise GroundTruthError(
@@ -274,11 +300,7 @@ def _ground_truth(uid: NDArray[np.int32], spec: EvalSpec) -> _GroundTruth:
     crowd = (uids <= 99) & spec.is_thing[sid]
     ignore[crowd] = sid[crowd]
 
-    segment_key = np.where(evaluated, sid * 1000 + iid, _NO_SEGMENT)
-    segment_keys, segment = np.unique(segment_key, return_inverse=True)
-    if segment_keys.size and segment_keys[0] == _NO_SEGMENT:
-        segment = segment - 1
-        segment_keys = segment_keys[1:]
+    segment_keys, segment = _compact(np.where(evaluated, sid * 1000 + iid, _NO_SEGMENT))
     segment_sid = (segment_keys // 1000).astype(np.int32)
     # A parts-class segment whose part map is 0 everywhere cannot be evaluated on parts: the
     # reference removes it and marks its pixels as crowd of its sid (unless the sid is 0, which
@@ -322,11 +344,8 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec) -> PartPQStats:
     # predicted segments: (class, instance) of evaluated classes, sorted by class then instance
     pred_class = (runs.pred & 0xFF).astype(np.int32)
     pred_part = (runs.pred >> 16).astype(np.int32)
-    pred_key = np.where(spec.category_index[pred_class] >= 0, (pred_class << 8) | ((runs.pred >> 8) & 0xFF), -1)
-    pred_keys, pred_segment = np.unique(pred_key, return_inverse=True)
-    if pred_keys.size and pred_keys[0] == -1:
-        pred_segment = pred_segment - 1
-        pred_keys = pred_keys[1:]
+    pred_key = np.where(spec.category_index[pred_class] >= 0, (pred_class << 8) | ((runs.pred >> 8) & 0xFF), _NO_SEGMENT)
+    pred_keys, pred_segment = _compact(pred_key, size=256 * 256)
     num_pred = pred_keys.size
     pred_sid = (pred_keys >> 8).astype(np.int32)
     in_pred = pred_segment >= 0
@@ -345,7 +364,7 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec) -> PartPQStats:
 
     # intersections |G ∩ P| of same-class pairs, as (g, p) -> pixels
     pair = in_g & in_pred & (sid_of_gt == sid_of_pred)
-    pair_keys, pair_inverse = np.unique(gt.segment[pair] * num_pred + pred_segment[pair], return_inverse=True)
+    pair_keys, pair_inverse = _distinct(gt.segment[pair] * num_pred + pred_segment[pair])
     pair_inter = _count(pair_inverse, length[pair], pair_keys.size)
     candidates: dict[int, list[tuple[int, int]]] = {}
     for key, inter in zip(pair_keys.tolist(), pair_inter.tolist(), strict=True):
@@ -452,7 +471,8 @@ class _RunIndex:
     """Run indices grouped by a label (e.g. GT segment), for O(size) lookup of one label's runs."""
 
     def __init__(self, labels: NDArray[np.intp], size: int) -> None:
-        self.order = np.argsort(labels, kind="stable")
+        # labels are small: as int16 a stable argsort is a radix sort, linear in the number of runs
+        self.order = np.argsort(labels.astype(np.int16 if size < 2**15 else np.int32), kind="stable")
         self.bounds = np.searchsorted(labels[self.order], np.arange(size + 1))
 
     def runs(self, label: int) -> NDArray[np.intp]:
