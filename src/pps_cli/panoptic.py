@@ -28,8 +28,7 @@ stuff step is one histogram of the unassigned semantic pixels plus one table loo
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NamedTuple
@@ -434,25 +433,6 @@ def panoptic_categories(spec: EvalSpec) -> list[dict[str, Any]]:
     ]
 
 
-@contextlib.contextmanager
-def _opencv_single_threaded(active: bool) -> Iterator[None]:
-    """Stop OpenCV's thread pool in this process while worker processes are forked.
-
-    A process forked while OpenCV's pool has threads inherits the pool's locks but not its threads;
-    the worker initializer's ``cv2.setNumThreads(1)`` then waits on them forever. Any large LUT or
-    color conversion in this process (a previous in-process merge, a test) starts the pool.
-    """
-    if not active:
-        yield
-        return
-    previous = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(previous)
-
-
 def merge_panoptic_files(
     *,
     spec: EvalSpec,
@@ -515,13 +495,12 @@ def merge_panoptic_files(
             _Job(image, semantic_files[image.key], sources.by_image[image.key], stage / PANOPTIC_DIR / name, name)
             for image, name in zip(images, file_names, strict=True)
         ]
-        with _opencv_single_threaded(workers > 1):
-            results = parallel_map(_merge_one, jobs, context=settings, workers=workers)
-            for job, result in zip(jobs, results, strict=True):
-                annotations.append(result.annotation)
-                partial_masks.extend(result.partial_masks)
-                if on_image is not None:
-                    on_image(job.image.key)
+        results = parallel_map(_merge_one, jobs, context=settings, workers=workers)
+        for job, result in zip(jobs, results, strict=True):
+            annotations.append(result.annotation)
+            partial_masks.extend(result.partial_masks)
+            if on_image is not None:
+                on_image(job.image.key)
         document["annotations"] = annotations
         document["categories"] = panoptic_categories(spec)
         write_json(stage / PANOPTIC_JSON, document)

@@ -169,6 +169,8 @@ def merge_pps(
         raise ValueError(f"part_map must be {segment_map.shape} uint8, got {part_map.shape} {part_map.dtype}")
     if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
         raise ValueError(f"part_table must be (256, 256) uint8, got {part_table.shape} {part_table.dtype}")
+    if not 0 <= void <= 255:
+        raise ValueError(f"void must be in 0..255, got {void}")
     ids = np.asarray(segment_ids, dtype=np.int64).reshape(-1)
     categories = np.asarray(category_ids, dtype=np.int64).reshape(-1)
     if ids.shape != categories.shape:
@@ -351,6 +353,7 @@ def merge_pps_files(
     parts_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     workers: int = 1,
+    overwrite: bool = True,
     on_image: Callable[[str], None] | None = None,
 ) -> PpsReport:
     """Write ``out_dir/<panoptic PNG file_name>`` with the PPS array of every image of images.json.
@@ -373,6 +376,8 @@ def merge_pps_files(
         Output folder; files are staged and moved in only when every image succeeded.
     workers : int
         Worker processes; the output bytes do not depend on it.
+    overwrite : bool
+        Replace PNGs already in ``out_dir``; when False, finding one is an error (before any work).
     on_image : callable, optional
         Called with each image id once its PNG is written (in images.json order).
 
@@ -398,6 +403,12 @@ def merge_pps_files(
             raise PpsError(panoptic_json, f"images {names[name]} and {image.key} both have file_name {str(name)!r}")
         names[name] = image.key
         jobs.append(_Job(image, panoptic_dir / name, part_files[image.key], Path(name), annotation))
+    existing = [str(name) for name in names if (out_dir / name).exists()]
+    if existing and not overwrite:
+        raise PpsError(
+            out_dir, f"{len(existing)} of the {len(names)} PPS PNGs already exist ({summarize_list(existing, 3)}); "
+            "add --overwrite to replace them",
+        )  # fmt: skip
     context = _Context(part_lookup(spec), void_label(spec), panoptic_json)
     reports: list[ImageReport] = []
     with staged_output(out_dir) as stage:

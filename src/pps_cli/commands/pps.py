@@ -57,6 +57,7 @@ def pps_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Output folder: one PPS PNG per image, named like its panoptic PNG.")
     ],
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace PPS PNGs already in the output folder.")] = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Merge panoptic and part predictions into part-aware panoptic PNGs (class, instance, part channels).
@@ -67,7 +68,8 @@ def pps_command(
 
     Part channel: parts classes get the eval pid of each flat part id of that class, 255 elsewhere; other classes get 1.
 
-    Nothing is written unless every image succeeds; the output does not depend on --workers.
+    Nothing is written unless every image succeeds; the output does not depend on --workers. Existing PNGs in the
+    output folder are kept unless --overwrite is given.
     """
     with user_errors():
         spec = load_spec(eval_spec)
@@ -88,6 +90,7 @@ def pps_command(
                 parts_dir=parts,
                 out_dir=output,
                 workers=resolve_workers(workers),
+                overwrite=overwrite,
                 on_image=lambda _: progress.advance(task),
             )
         for message in report.warnings(panoptic_json):
