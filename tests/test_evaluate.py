@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ GOLDEN = Path(__file__).parent / "golden" / "evaluate"
 runner = CliRunner()
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec_named(name: str) -> EvalSpec:
     return load_eval_spec(name)
 

@@ -7,7 +7,7 @@ parts: person pids 1-4, car pids 1-5). Predictions are [class, instance, part]; 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from pps_cli.specs import EvalSpec, load_eval_spec
 ROAD, BUILDING, PERSON, CAR, BICYCLE = 7, 11, 24, 26, 33
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec_named(name: str) -> EvalSpec:
     return load_eval_spec(name)
 

@@ -86,7 +86,9 @@ def find_jobs(images: list[ImageInfo], gt_dir: str | os.PathLike[str], pred_dir:
     gt_files = find_gt_files(gt_dir)
     missing_gt = [image.key for image in images if image.key not in gt_files]
     if missing_gt:
-        raise PpsError(gt_dir, f"no ground-truth file for {len(missing_gt)} of {len(images)} images: {summarize_list(missing_gt)}")
+        raise PpsError(
+            gt_dir, f"no ground-truth file for {len(missing_gt)} of {len(images)} images: {summarize_list(missing_gt)}"
+        )
     pred_files, _ = match_files(
         images, list_files(pred_dir, PREDICTION_SUFFIXES), root=pred_dir, what="prediction PNG"
     )
@@ -215,7 +217,9 @@ def _group(average: Any) -> dict[str, Any]:
     return {"PartPQ": average.part_pq, "PartSQ": average.part_sq, "PartRQ": average.part_rq, "n": average.n}
 
 
-def results_document(evaluation: Evaluation, *, gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str]) -> dict[str, Any]:
+def results_document(
+    evaluation: Evaluation, *, gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str]
+) -> dict[str, Any]:
     """The self-describing results JSON of ``pps evaluate -o``.
 
     Keys: ``pps_version``, ``eval_spec`` (name, path, dataset spec), ``gt``, ``predictions``,
