@@ -6,7 +6,8 @@ DEMO ?= demo
 SPEC ?= cpp-default
 WORKERS ?=
 
-.PHONY: install test demo bench lint completion clean
+
+.PHONY: install test demo images-json panoptic pps evaluate pipeline visualize bench lint completion clean
 
 install:  ## create the virtual environment and install pps with its dev tools
 	python3 -m venv $(VENV)
@@ -15,8 +16,33 @@ install:  ## create the virtual environment and install pps with its dev tools
 test:  ## run the test suite
 	$(PY) -m pytest
 
-demo:  ## generate the demo dataset
+demo:  ## generate the demo dataset (and its images.json)
 	$(PPS) demo $(DEMO)
+
+OUT ?= $(DEMO)/out
+WORKERS_FLAG := $(if $(WORKERS),--workers $(WORKERS),)
+
+images-json:  ## list the demo images
+	$(PPS) images-json $(DEMO)/gt -o $(DEMO)/images.json
+
+panoptic: images-json  ## merge the demo semantic + instance predictions
+	$(PPS) panoptic -s $(SPEC) --semantic $(DEMO)/predictions/semantic --instances $(DEMO)/predictions/instances.json \
+		--images $(DEMO)/images.json -o $(OUT) $(WORKERS_FLAG)
+
+pps: panoptic  ## merge the demo panoptic + part predictions
+	$(PPS) pps -s $(SPEC) --panoptic-dir $(OUT)/panoptic --panoptic-json $(OUT)/panoptic.json \
+		--parts $(DEMO)/predictions/parts --images $(DEMO)/images.json -o $(OUT)/pps --overwrite $(WORKERS_FLAG)
+
+evaluate: pps  ## PartPQ of the demo predictions
+	$(PPS) evaluate -s $(SPEC) --gt $(DEMO)/gt --pred $(OUT)/pps --images $(DEMO)/images.json \
+		-o $(OUT)/results.json --per-image $(OUT)/per_image.jsonl --overwrite $(WORKERS_FLAG)
+
+pipeline:  ## the whole pipeline on the demo data in one command (pps run)
+	$(PPS) run -s $(SPEC) --gt $(DEMO)/gt --semantic $(DEMO)/predictions/semantic \
+		--instances $(DEMO)/predictions/instances.json --parts $(DEMO)/predictions/parts -o $(OUT) --overwrite $(WORKERS_FLAG)
+
+visualize:  ## colored GT and predictions of the demo data
+	$(PPS) visualize -s $(SPEC) --gt $(DEMO)/gt --pred $(OUT)/pps --image-dir $(DEMO)/images -o $(OUT)/vis $(WORKERS_FLAG)
 
 bench:  ## time every stage on generated 2048x1024 data (see benchmarks/bench.py)
 	$(PY) benchmarks/bench.py

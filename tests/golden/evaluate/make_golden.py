@@ -116,6 +116,20 @@ def random_case(rng: np.random.Generator, spec: EvalSpec) -> tuple[np.ndarray, n
     return gt, pred
 
 
+def image_cases_document(name: str, reference: dict) -> dict:
+    """Store per case only the categories with any tp, fp or fn: ``{sid: [iou, tp, fp, fn]}``
+    (or the reference's ``error``); absent categories have all four 0."""
+    sids = reference["category_sids"]
+    cases = []
+    for case in reference["cases"]:
+        if "error" in case:
+            cases.append({"error": case["error"]})
+            continue
+        rows = zip(sids, case["iou"], case["tp"], case["fp"], case["fn"], strict=True)
+        cases.append({str(sid): [iou, tp, fp, fn] for sid, iou, tp, fp, fn in rows if tp + fp + fn > 0 or iou != 0})
+    return {"eval_spec": name, "category_sids": sids, "cases": cases}
+
+
 def make_image_cases(reference_python: str) -> None:
     out = HERE / "images"
     out.mkdir(exist_ok=True)
@@ -133,7 +147,7 @@ def make_image_cases(reference_python: str) -> None:
                 check=True,
             )
             reference = json.loads(result.read_text())
-        document = {"eval_spec": name, "category_sids": reference["category_sids"], "cases": reference["cases"]}
+        document = image_cases_document(name, reference)
         (out / f"{stem}.json").write_text(json.dumps(document) + "\n")
         errors = sum("error" in c for c in reference["cases"])
         print(f"{stem}: {len(cases)} images, {errors} on which the reference fails", file=sys.stderr)
