@@ -55,9 +55,12 @@ def copy_demo(demo: Path, tmp_path: Path) -> Path:
 
 
 def args(root: Path, *extra: str, spec: str = "cpp-default") -> list[str]:
+    """`pps evaluate` arguments; one worker unless ``extra`` says otherwise (CliRunner runs in this
+    process, and forking a process whose OpenCV thread pool runs can hang the workers)."""
+    workers = [] if {"-j", "--workers"} & set(extra) else ["-j", "1"]
     return [
         "evaluate", "--eval-spec", spec, "--gt", str(root / "gt"), "--pred", str(root / "predictions" / "pps"),
-        "--images", str(root / "images.json"), *extra,
+        "--images", str(root / "images.json"), *workers, *extra,
     ]
 
 
@@ -188,7 +191,7 @@ def test_reference_category_order_is_ascending_for_official_specs():
 
 def test_cli_prints_table_and_writes_results(demo, tmp_path):
     out, per_image = tmp_path / "results.json", tmp_path / "per_image.jsonl"
-    result = runner.invoke(app, args(demo, "-o", str(out), "--per-image", str(per_image), "--workers", "1"))
+    result = runner.invoke(app, args(demo, "-o", str(out), "--per-image", str(per_image)))
     assert result.exit_code == 0, result.output
     assert "PartPQ" in result.stdout and "all (n=" in result.stdout and "person" in result.stdout
     doc = json.loads(out.read_text())

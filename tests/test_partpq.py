@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pps_cli.labels import decode_uids
 from pps_cli.partpq import (
+    EmptyConfusionError,
     GroundTruthError,
     PartPQStats,
     image_stats,
@@ -198,6 +199,18 @@ def _custom_spec(tmp_path: Path, *, ignore_label: int) -> EvalSpec:
     path = tmp_path / "custom_evalspec.yaml"
     path.write_text(text)
     return load_eval_spec(path)
+
+
+def test_true_positive_without_evaluated_pixels_is_an_error(tmp_path):
+    # A spec (that the reference would reject) mapping person part 3 to no part and person crowd
+    # to part 1: the person segment keeps a part on its crowd pixel, G's only pixel has no part,
+    # and nothing is left to evaluate parts on. The reference raises 'empty CM'.
+    text = CPP.path.read_text().replace("24: IGNORED", "24: 24_01").replace("24_03: 24_03", "24_03: 24")
+    text = text.replace("dataset_spec_path: ", "dataset_spec_path: " + str(CPP.dataset.path) + " #", 1)
+    (tmp_path / "odd_evalspec.yaml").write_text(text)
+    spec = load_eval_spec(tmp_path / "odd_evalspec.yaml")
+    with pytest.raises(EmptyConfusionError, match="a true positive of class 24 has no pixel to evaluate parts on"):
+        image_stats(np.array([[24, 2400003]], np.int32), pps([[255, 24]], [[0, 1]], [[0, 1]]), spec=spec)
 
 
 def test_ppp_part_void_pixels_inside_instances_are_no_part():
@@ -417,20 +430,35 @@ def test_prediction_equal_to_gt_scores_one_wherever_defined(seed, spec_name):
 
 
 @settings(max_examples=25, deadline=None)
-@given(seeds=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=6), split=st.integers(0, 6))
-def test_summing_images_in_order_does_not_depend_on_grouping(seeds, split):
-    # workers hand back per-image stats; the driver adds them in image order, so grouping the
-    # additions differently (as per-worker partial sums would) must not be used: check that the
-    # in-order sum is what summarize sees, and that integer counts are grouping-independent
-    stats = [image_stats(*random_case(s, CPP), spec=CPP) for s in seeds]
-    in_order = PartPQStats.zeros(len(CPP.eval_sids))
-    for s in stats:
-        in_order = in_order + s
-    left, right = PartPQStats.zeros(len(CPP.eval_sids)), PartPQStats.zeros(len(CPP.eval_sids))
-    for s in stats[:split]:
-        left = left + s
-    for s in stats[split:]:
-        right = right + s
-    grouped = left + right
-    assert np.array_equal(grouped.tp, in_order.tp) and np.array_equal(grouped.fn, in_order.fn)
-    np.testing.assert_allclose(grouped.iou_sum, in_order.iou_sum, rtol=0, atol=1e-12)
+@given(
+    seeds=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=8),
+    workers=st.integers(1, 4),
+    completion=st.randoms(use_true_random=False),
+)
+def test_worker_split_and_completion_order_do_not_change_the_total(seeds, workers, completion):
+    # The driver gets per-image stats from workers in any completion order, puts them back in
+    # image order and adds them up in that order: the total is then bitwise the sequential one.
+    n = len(CPP.eval_sids)
+    sequential = PartPQStats.zeros(n)
+    for seed in seeds:
+        sequential = sequential + image_stats(*random_case(seed, CPP), spec=CPP)
+    chunks = [list(range(len(seeds)))[w::workers] for w in range(workers)]  # images per worker
+    completion.shuffle(chunks)
+    by_image: dict[int, PartPQStats] = {}
+    for chunk in chunks:
+        for i in chunk:
+            by_image[i] = image_stats(*random_case(seeds[i], CPP), spec=CPP)
+    total = PartPQStats.zeros(n)
+    for i in range(len(seeds)):
+        total = total + by_image[i]
+    assert total == sequential
+    # the reference adds per-worker partial sums instead: equal up to the last bits
+    partial = [PartPQStats.zeros(n) for _ in range(workers)]
+    for w, chunk in enumerate(np.array_split(np.arange(len(seeds)), workers)):
+        for i in chunk:
+            partial[w] = partial[w] + by_image[int(i)]
+    reference_like = PartPQStats.zeros(n)
+    for p in partial:
+        reference_like = reference_like + p
+    assert np.array_equal(reference_like.tp, total.tp) and np.array_equal(reference_like.fn, total.fn)
+    np.testing.assert_allclose(reference_like.iou_sum, total.iou_sum, rtol=0, atol=1e-12)

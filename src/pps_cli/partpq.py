@@ -395,7 +395,7 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec) -> PartPQStats:
                 tp[c] += 1
                 if spec.is_parts[sid]:
                     if parts is None:
-                        parts = _PartsContext(runs, gt, pred_segment, pred_part, in_g, spec)
+                        parts = _PartsContext(runs, gt, pred_segment, num_pred, pred_part, in_g, spec)
                     iou_sum[c] += parts.mean_part_iou(g, p, sid)
                 else:
                     iou_sum[c] += iou
@@ -422,6 +422,7 @@ class _PartsContext:
         runs: PixelRuns,
         gt: _GroundTruth,
         pred_segment: NDArray[np.intp],
+        num_pred: int,
         pred_part: NDArray[np.int32],
         in_g: NDArray[np.bool_],
         spec: EvalSpec,
@@ -440,7 +441,7 @@ class _PartsContext:
         self.g_no_part = _count(gt.segment[no_part_in_g], runs.length[no_part_in_g], gt.segment_sid.size)
         self.total = int(runs.length.sum())
         self._by_gt = _RunIndex(gt.segment, gt.segment_sid.size)
-        self._by_pred = _RunIndex(pred_segment, int(pred_segment.max()) + 1 if pred_segment.size else 0)
+        self._by_pred = _RunIndex(pred_segment, num_pred)
 
     def mean_part_iou(self, g: int, p: int, sid: int) -> float:
         """Mean part IoU of the true positive (G = segment ``g``, P = predicted segment ``p``)."""

@@ -37,7 +37,7 @@ def evaluate_command(
     pred: Annotated[
         Path,
         typer.Option(
-            "--pred", help="Folder of 3-channel PPS PNGs [class, instance, part] named after the image ids.",
+            "--pred", help="Folder of 3-channel PPS PNGs (class, instance, part) named after the image ids.",
             exists=True, file_okay=False,
         ),
     ],
@@ -74,11 +74,13 @@ def evaluate_command(
         if evaluation.unknown_classes:
             counts = [f"{c} ({pixels} px)" for c, pixels in sorted(evaluation.unknown_classes.items())]
             warn(f"{pred}: predicted class ids not evaluated by {spec.name}, ignored: {summarize_list(counts)}")
+        files = {}  # rendered first, then written: a failure leaves no partial output
         if output is not None:
-            write_bytes_atomic(output, dumps_json(results_document(evaluation, gt_dir=gt, pred_dir=pred)))
+            files[output] = dumps_json(results_document(evaluation, gt_dir=gt, pred_dir=pred))
         if per_image is not None:
-            lines = b"".join(dumps_json(record, indent=None) for record in per_image_records(evaluation))
-            write_bytes_atomic(per_image, lines)
+            files[per_image] = b"".join(dumps_json(record, indent=None) for record in per_image_records(evaluation))
+        for path, data in files.items():
+            write_bytes_atomic(path, data)
     out.print(results_table(evaluation))
     for path in (output, per_image):
         if path is not None:
