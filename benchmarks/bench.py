@@ -162,7 +162,9 @@ def _child_main(argv: list[str]) -> None:
         if kind == "pool":
             seconds = _pool_start_ms(args["workers"]) / 1000
         elif kind == "stage":
-            seconds = _measure(args["stage"], Path(args["data"]), Path(args["work"]), args["spec"], args["workers"], args["floor"])
+            seconds = _measure(
+                args["stage"], Path(args["data"]), Path(args["work"]), args["spec"], args["workers"], args["floor"]
+            )
         else:  # an external command (the reference), timed from here so its memory is counted alone
             start = time.perf_counter()
             done = subprocess.run(args["command"], capture_output=True, text=True, check=False)
@@ -236,7 +238,9 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     for stage in STAGES:
         entry: dict[str, Any] = {}
         for workers in [1] if stage == "images-json" else worker_counts:
-            measured = _in_child("stage", stage=stage, data=str(data), work=str(work), spec=args.spec, workers=workers, floor=False)
+            measured = _in_child(
+                "stage", stage=stage, data=str(data), work=str(work), spec=args.spec, workers=workers, floor=False
+            )
             entry[f"ms_per_image_{workers}w"] = 1000 * measured["seconds"] / n
             entry[f"peak_rss_mib_{workers}w"] = measured["peak_rss_mib"]
             print(f"  {stage:<12} {workers} worker(s): {entry[f'ms_per_image_{workers}w']:9.1f} ms/image", flush=True)

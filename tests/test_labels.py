@@ -49,9 +49,7 @@ def test_encode_rejects_what_uids_cannot_express():
         encode_uids(np.array([0]), np.array([3]), np.array([-1]))
 
 
-valid_uid = st.one_of(
-    st.integers(0, 99), st.integers(1000, 99_999), st.integers(100_000, 9_999_999)
-)
+valid_uid = st.one_of(st.integers(0, 99), st.integers(1000, 99_999), st.integers(100_000, 9_999_999))
 
 
 @given(hnp.arrays(np.int32, hnp.array_shapes(max_dims=3, max_side=5), elements=valid_uid))

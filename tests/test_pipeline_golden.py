@@ -13,7 +13,11 @@ from pps_cli.cli import app
 from pps_cli.synth import generate_demo
 
 GOLDEN = Path(__file__).parent / "golden" / "pipeline"
-CASES = [("cityscapes", "cpp-default", "parts", 1), ("cityscapes", "cpp-grouped", "parts_grouped", 2), ("pascal", "ppp-default", "parts", 1)]
+CASES = [
+    ("cityscapes", "cpp-default", "parts", 1),
+    ("cityscapes", "cpp-grouped", "parts_grouped", 2),
+    ("pascal", "ppp-default", "parts", 1),
+]
 
 
 def _numbers(document, prefix=""):

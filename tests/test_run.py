@@ -52,9 +52,12 @@ def test_run_writes_every_stage_and_prints_the_table(demo, tmp_path):
 def test_run_from_panoptic_predictions(demo, tmp_path):
     pred = demo / "predictions"
     first = tmp_path / "first"
-    assert runner.invoke(
-        app, _run_args(demo, first, "--semantic", str(pred / "semantic"), "--instances", str(pred / "instances.json"))
-    ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, _run_args(demo, first, "--semantic", str(pred / "semantic"), "--instances", str(pred / "instances.json"))
+        ).exit_code
+        == 0
+    )
     second = tmp_path / "second"
     result = runner.invoke(
         app,

@@ -106,12 +106,28 @@ def test_dataset_spec_beside_eval_spec(tmp_path):
 
 BROKEN = [
     (lambda d: d.update(dataset_spec_path="nowhere/none.yaml"), r"dataset_spec_path 'nowhere/none.yaml' not found \(looked in: "),
-    (lambda d: d["eval_sid_things"].remove(24), r"eval_sid_things \+ eval_sid_stuff: must equal the evaluated sids: missing evaluated sids \[24\]"),
+    (
+        lambda d: d["eval_sid_things"].remove(24),
+        r"eval_sid_things \+ eval_sid_stuff: must equal the evaluated sids: missing evaluated sids \[24\]",
+    ),
     (lambda d: d["eval_sid_no_parts"].append(5), r"eval_sid_parts \+ eval_sid_no_parts: .*sids \[5\] not among the values"),
-    (lambda d: (d["dataset_sid2eval_sid"].update({5: 105}), d["eval_sid_stuff"].append(105), d["eval_sid_no_parts"].append(105)), r"dataset_sid2eval_sid: evaluated sids must be in 0..99, got \[105\]"),
+    (
+        lambda d: (
+            d["dataset_sid2eval_sid"].update({5: 105}),
+            d["eval_sid_stuff"].append(105),
+            d["eval_sid_no_parts"].append(105),
+        ),
+        r"dataset_sid2eval_sid: evaluated sids must be in 0..99, got \[105\]",
+    ),
     (lambda d: d["dataset_sid_pid2eval_sid_pid"].update({2401: 2400}), r"part id 0 is not allowed .*classes \[24\]"),
-    (lambda d: [d["dataset_sid_pid2eval_sid_pid"].pop(k) for k in (2401, 2402, 2403, 2404)], r"eval_sid_parts: class 24: no part ids defined"),
-    (lambda d: [d["dataset_sid_pid2eval_sid_pid"].pop(k) for k in (2402, 2403, 2404)], r"eval_sid_parts: class 24: only one part id"),
+    (
+        lambda d: [d["dataset_sid_pid2eval_sid_pid"].pop(k) for k in (2401, 2402, 2403, 2404)],
+        r"eval_sid_parts: class 24: no part ids defined",
+    ),
+    (
+        lambda d: [d["dataset_sid_pid2eval_sid_pid"].pop(k) for k in (2402, 2403, 2404)],
+        r"eval_sid_parts: class 24: only one part id",
+    ),
     (lambda d: d.update(ignore_label=24), r"ignore_label: 24 equals the sid or a part id of parts class 24"),
     (lambda d: d.update(ignore_label=3), r"ignore_label: 3 equals the sid or a part id of parts class 24"),
     (lambda d: d.pop("eval_sid_stuff"), r"eval_sid_stuff: Field required"),

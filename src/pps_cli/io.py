@@ -270,8 +270,4 @@ def list_files(root: str | os.PathLike[str], suffixes: tuple[str, ...], *, recur
     if not root.is_dir():
         raise PpsError(root, "folder not found" if not root.exists() else "not a folder")
     pattern = root.rglob("*") if recursive else root.glob("*")
-    return sorted(
-        p
-        for p in pattern
-        if p.name.endswith(suffixes) and not p.name.startswith(".") and p.is_file()
-    )
+    return sorted(p for p in pattern if p.name.endswith(suffixes) and not p.name.startswith(".") and p.is_file())

@@ -61,9 +61,7 @@ def decode_uids(uids: NDArray[np.integer], *, no_info: int = NO_INFO) -> Decoded
     return DecodedUids(sid, iid, pid, sid_iid, sid_pid)
 
 
-def encode_uids(
-    sid: NDArray[np.integer], iid: NDArray[np.integer], pid: NDArray[np.integer]
-) -> NDArray[np.int32]:
+def encode_uids(sid: NDArray[np.integer], iid: NDArray[np.integer], pid: NDArray[np.integer]) -> NDArray[np.int32]:
     """Inverse of :func:`decode_uids` with ``no_info=-1``: negative iid/pid mean "absent".
 
     ``iid < 0`` gives a sid-only uid; ``iid >= 0, pid < 0`` gives ``sid * 1000 + iid``; both

@@ -132,7 +132,5 @@ def run_pipeline(
     write_bytes_atomic(
         out_dir / RESULTS_JSON, dumps_json(results_document(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
     )
-    write_bytes_atomic(
-        out_dir / PER_IMAGE_JSONL, b"".join(dumps_json(r, indent=None) for r in per_image_records(evaluation))
-    )
+    write_bytes_atomic(out_dir / PER_IMAGE_JSONL, b"".join(dumps_json(r, indent=None) for r in per_image_records(evaluation)))
     return PipelineResult(evaluation, out_dir, tuple(warnings))

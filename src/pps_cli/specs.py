@@ -203,7 +203,9 @@ def _validate_file(model: type[BaseModel], data: dict[str, Any], path: Path) -> 
         for err in e.errors():
             loc = ".".join(str(part) for part in err["loc"])
             problems.append(f"{loc}: {err['msg']}")
-        raise PpsError(path, "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")) from None
+        raise PpsError(
+            path, "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+        ) from None
 
 
 def resolve_eval_spec_path(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
@@ -321,7 +323,10 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
     things, stuff = set(file.eval_sid_things), set(file.eval_sid_stuff)
     parts, no_parts = set(file.eval_sid_parts), set(file.eval_sid_no_parts)
     evaluated = set(eval_sids)
-    for key, group in (("eval_sid_things + eval_sid_stuff", things | stuff), ("eval_sid_parts + eval_sid_no_parts", parts | no_parts)):
+    for key, group in (
+        ("eval_sid_things + eval_sid_stuff", things | stuff),
+        ("eval_sid_parts + eval_sid_no_parts", parts | no_parts),
+    ):
         if group != evaluated:
             extra = sorted(group - evaluated)
             missing = sorted(evaluated - group)
@@ -332,7 +337,10 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
                 detail.append(f"sids {extra} not among the values of dataset_sid2eval_sid")
             raise fail(key, "must equal the evaluated sids: " + "; ".join(detail))
     if eval_sids and (eval_sids[-1] > MAX_SID or eval_sids[0] < 0):
-        raise fail("dataset_sid2eval_sid", f"evaluated sids must be in 0..{MAX_SID}, got {[s for s in eval_sids if not 0 <= s <= MAX_SID]}")
+        raise fail(
+            "dataset_sid2eval_sid",
+            f"evaluated sids must be in 0..{MAX_SID}, got {[s for s in eval_sids if not 0 <= s <= MAX_SID]}",
+        )
 
     sid_pid_to_eval = np.arange(SID_PID_TABLE_SIZE, dtype=np.int32)
     part_ids: dict[int, set[int]] = {}

@@ -14,11 +14,11 @@ from ._common import out, user_errors
 
 
 def images_json_command(
-    gt_dir: Annotated[Path, typer.Argument(help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif).")],
+    gt_dir: Annotated[
+        Path, typer.Argument(help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif).")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write images.json.")] = Path("images.json"),
-    dataset: Annotated[
-        str, typer.Option("--dataset", help="Folder layout: cityscapes, pascal or auto (detect).")
-    ] = "auto",
+    dataset: Annotated[str, typer.Option("--dataset", help="Folder layout: cityscapes, pascal or auto (detect).")] = "auto",
 ) -> None:
     """List the images of a dataset split (id, file name, width, height) as images.json.
 

@@ -27,7 +27,9 @@ def run_command(
     semantic: Annotated[Path | None, _folder("Folder of semantic segmentation PNGs (eval sids).")] = None,
     instances: Annotated[
         Path | None,
-        typer.Option(help="Instance predictions: COCO results JSON, folder of per-image JSON, or Cityscapes txt folder.", exists=True),
+        typer.Option(
+            help="Instance predictions: COCO results JSON, folder of per-image JSON, or Cityscapes txt folder.", exists=True
+        ),
     ] = None,
     instance_format: Annotated[str, typer.Option("--format", help="Instance format: coco, cityscapes or auto.")] = "auto",
     panoptic_dir: Annotated[

@@ -14,7 +14,9 @@ from ._common import complete_eval_spec, out, user_errors, warn
 def specs_command(
     name: Annotated[
         str | None,
-        typer.Argument(help="A bundled name or an EvalSpec path to show; omit to list the bundled specs.", autocompletion=complete_eval_spec),
+        typer.Argument(
+            help="A bundled name or an EvalSpec path to show; omit to list the bundled specs.", autocompletion=complete_eval_spec
+        ),
     ] = None,
 ) -> None:
     """List the bundled EvalSpecs, or show the categories of one (validated)."""
@@ -25,7 +27,13 @@ def specs_command(
                 table.add_column(column)
             for short in BUNDLED_EVAL_SPECS:
                 spec = load_eval_spec(short)
-                table.add_row(short, spec.path.name, spec.dataset.file.name or spec.dataset.path.name, str(len(spec.eval_sids)), str(len(spec.parts)))
+                table.add_row(
+                    short,
+                    spec.path.name,
+                    spec.dataset.file.name or spec.dataset.path.name,
+                    str(len(spec.eval_sids)),
+                    str(len(spec.parts)),
+                )
             out.print(table)
             return
         spec = load_eval_spec(name)
