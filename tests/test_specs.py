@@ -181,3 +181,28 @@ def test_dataset_spec_unknown_class(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(PpsError, match="classes not in scene_class2part_classes: spaceship"):
         load_dataset_spec(path)
+
+
+def _dataset_variant(tmp_path, edit):
+    data = yaml.safe_load((SPECS / BUNDLED_DATASET_SPECS["ppp"]).read_text())
+    edit(data)
+    path = tmp_path / "ds.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_fold_table_groupings_win_over_identity_as_in_the_reference(tmp_path):
+    # bottle: [cap, body]; group 'cap' as file pids 2 and 3: pid 2 (body's own position) now folds
+    # into cap, because the reference applies groupings after the identity of every listed part
+    path = _dataset_variant(tmp_path, lambda d: d["countable_pids_groupings"].update({"bottle": {"cap": [2, 3]}}))
+    fold = load_dataset_spec(path).pid_fold
+    assert fold is not None
+    assert (fold[501], fold[502], fold[503], fold[504]) == (501, 501, 501, -1)
+
+
+def test_leading_unlabeled_part_is_pid_zero(tmp_path):
+    path = _dataset_variant(tmp_path, lambda d: d["scene_class2part_classes"].update({"bottle": ["UNLABELED", "cap", "body"]}))
+    assert load_dataset_spec(path).part_names[5] == ("cap", "body")
+    path = _dataset_variant(tmp_path, lambda d: d["scene_class2part_classes"].update({"bottle": ["cap", "UNLABELED"]}))
+    with pytest.raises(PpsError, match="bottle: 'UNLABELED' may only be the first part"):
+        load_dataset_spec(path)

@@ -184,7 +184,7 @@ def reference_category_order(spec: EvalSpec) -> list[int]:
     same set here reproduces that order.
     """
     values = set(spec.file.dataset_sid2eval_sid.values())
-    values.discard(IGNORED)
+    values.discard(IGNORED)  # as the reference (eval_spec.py: set, then remove), hence its order
     order = [int(v) for v in values]  # type: ignore[call-overload]
     return order if sorted(order) == list(spec.eval_sids) else list(spec.eval_sids)
 

@@ -238,12 +238,21 @@ def resolve_dataset_spec_path(dataset_spec_path: str, eval_spec_path: Path) -> P
     raise PpsError(eval_spec_path, f"dataset_spec_path {dataset_spec_path!r} not found (looked in: {looked})")
 
 
+def _without_unlabeled(part_names: list[str], path: Path, class_name: str) -> tuple[str, ...]:
+    """A class's parts without a leading ``UNLABELED`` (pid 0, implicit in every class)."""
+    if UNLABELED in part_names[1:]:
+        raise PpsError(path, f"scene_class2part_classes: {class_name}: {UNLABELED!r} may only be the first part (pid 0)")
+    return tuple(part_names[1:] if part_names[:1] == [UNLABELED] else part_names)
+
+
 def load_dataset_spec(path: str | os.PathLike[str]) -> DatasetSpec:
     """Load and check a DatasetSpec YAML file."""
     path = Path(path)
     file: DatasetSpecFile = _validate_file(DatasetSpecFile, _read_yaml(path), path)
     names = list(file.scene_class2part_classes)
-    parts = [tuple(file.scene_class2part_classes[n]) for n in names]
+    parts = [_without_unlabeled(file.scene_class2part_classes[n], path, n) for n in names]
+    if UNLABELED in names[1:]:
+        raise PpsError(path, f"scene_class2part_classes: {UNLABELED!r} must be the first class (sid 0) if present")
     if UNLABELED not in names:
         names.insert(0, UNLABELED)
         parts.insert(0, ())
@@ -277,25 +286,30 @@ def _pid_fold_table(
     parts: list[tuple[str, ...]],
     path: Path,
 ) -> NDArray[np.int32]:
-    """GT sid_pid -> folded sid_pid: sids map to themselves, file pids to their part's 1-based position."""
+    """GT sid_pid -> folded sid_pid, built as the reference builds it.
+
+    Every sid and every ``sid * 100 + pid`` of a listed part maps to itself; then each file pid of
+    a grouped part maps to that part's sid_pid (so a grouping wins over the identity).
+    """
     if len(names) > 100:
         raise PpsError(path, f"{len(names)} scene classes; sids must stay below 100")
     table = np.full(SID_PID_TABLE_SIZE, -1, np.int32)
     for sid, class_parts in enumerate(parts):
         table[sid] = sid
-        grouped = groupings.get(names[sid], {})
-        for position, part in enumerate(class_parts, start=1):
-            file_pids = grouped.get(part, [position])
-            for file_pid in file_pids:
-                if not 1 <= file_pid <= 99:
-                    raise PpsError(path, f"countable_pids_groupings: {names[sid]}.{part}: pid {file_pid} outside 1..99")
-                table[sid * 100 + file_pid] = sid * 100 + position
+        for pid in range(1, len(class_parts) + 1):
+            table[sid * 100 + pid] = sid * 100 + pid
     for class_name, class_groups in groupings.items():
         if class_name not in names:
             raise PpsError(path, f"countable_pids_groupings: unknown class {class_name!r}")
-        missing = [p for p in class_groups if p not in parts[names.index(class_name)]]
-        if missing:
-            raise PpsError(path, f"countable_pids_groupings: {class_name}: unknown parts {missing}")
+        sid = names.index(class_name)
+        for part, file_pids in class_groups.items():
+            if part not in parts[sid]:
+                raise PpsError(path, f"countable_pids_groupings: {class_name}: unknown part {part!r}")
+            position = parts[sid].index(part) + 1
+            for file_pid in file_pids:
+                if not 1 <= file_pid <= 99:
+                    raise PpsError(path, f"countable_pids_groupings: {class_name}.{part}: pid {file_pid} outside 1..99")
+                table[sid * 100 + file_pid] = sid * 100 + position
     return table
 
 
