@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pps_cli.errors import PpsError
 from pps_cli.labels import decode_uids
 from pps_cli.partpq import (
-    EmptyConfusionError,
     GroundTruthError,
     PartPQStats,
     image_stats,
@@ -201,16 +201,15 @@ def _custom_spec(tmp_path: Path, *, ignore_label: int) -> EvalSpec:
     return load_eval_spec(path)
 
 
-def test_true_positive_without_evaluated_pixels_is_an_error(tmp_path):
-    # A spec (that the reference would reject) mapping person part 3 to no part and person crowd
-    # to part 1: the person segment keeps a part on its crowd pixel, G's only pixel has no part,
-    # and nothing is left to evaluate parts on. The reference raises 'empty CM'.
+def test_spec_that_could_leave_a_true_positive_without_evaluated_pixels_is_rejected(tmp_path):
+    # Mapping person part 3 to no part (value 24) and person crowd to part 1 could leave a person
+    # true positive with nothing to evaluate parts on (the reference's 'empty CM'); the reference
+    # rejects such a spec up front (every evaluated value must be a sid_pid), and so does pps.
     text = CPP.path.read_text().replace("24: IGNORED", "24: 24_01").replace("24_03: 24_03", "24_03: 24")
     text = text.replace("dataset_spec_path: ", "dataset_spec_path: " + str(CPP.dataset.path) + " #", 1)
     (tmp_path / "odd_evalspec.yaml").write_text(text)
-    spec = load_eval_spec(tmp_path / "odd_evalspec.yaml")
-    with pytest.raises(EmptyConfusionError, match="a true positive of class 24 has no pixel to evaluate parts on"):
-        image_stats(np.array([[24, 2400003]], np.int32), pps([[255, 24]], [[0, 1]], [[0, 1]]), spec=spec)
+    with pytest.raises(PpsError, match=r"values \[24\] are not sid_pids"):
+        load_eval_spec(tmp_path / "odd_evalspec.yaml")
 
 
 def test_ppp_part_void_pixels_inside_instances_are_no_part():

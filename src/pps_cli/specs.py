@@ -368,19 +368,23 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
             if not 0 <= int(key) < SID_PID_TABLE_SIZE:  # type: ignore[arg-type]
                 raise fail("dataset_sid_pid2eval_sid_pid", f"key {key} is not a sid_pid in 0..9999")
             sid_pid_to_eval[int(key)] = target  # type: ignore[arg-type]
-        if target >= 100:
-            part_ids.setdefault(target // 100, set()).add(target % 100)
-    zero_pid = sorted(s for s, pids in part_ids.items() if 0 in pids)
+        part_ids.setdefault(target // 100, set()).add(target % 100)
+    # The reference asserts on every evaluated sid_pid (eval_spec.py), not only those of parts classes.
+    key = "dataset_sid_pid2eval_sid_pid"
+    zero_pid = sorted(s for s, pids in part_ids.items() if 0 in pids and s != 0)
     if zero_pid:
-        raise fail("dataset_sid_pid2eval_sid_pid", f"part id 0 is not allowed as an evaluated part (classes {zero_pid})")
+        raise fail(key, f"part id 0 is not allowed as an evaluated part (classes {zero_pid})")
+    if 0 in part_ids:
+        raise fail(key, f"values {sorted(part_ids[0])} are not sid_pids (sid * 100 + pid, sid >= 1)")
+    clash = sorted(s for s, pids in part_ids.items() if s == file.ignore_label or file.ignore_label in pids)
+    if clash:
+        raise fail("ignore_label", f"{file.ignore_label} equals the sid or a part id of evaluated sid_pids of classes {clash}")
     for sid in sorted(parts):
         count = len(part_ids.get(sid, ()))
         if count == 0:
             raise fail("eval_sid_parts", f"class {sid}: no part ids defined in dataset_sid_pid2eval_sid_pid")
         if count == 1:
             raise fail("eval_sid_parts", f"class {sid}: only one part id defined; a parts class needs at least two")
-        if file.ignore_label == sid or file.ignore_label in part_ids[sid]:
-            raise fail("ignore_label", f"{file.ignore_label} equals the sid or a part id of parts class {sid}")
     for sid in sorted(no_parts):
         if len(part_ids.get(sid, ())) > 1:
             warnings.append(f"{path}: eval_sid_no_parts: class {sid} has {len(part_ids[sid])} part ids, which are not evaluated")
