@@ -14,8 +14,7 @@ unless ``--data`` points at one, then prints a JSON report:
   /work/refenv/bin/python), the reference evaluator (tools/reference/ref_evaluate.py, 1 worker)
   on the same files, and ``speedup_vs_reference`` per image.
 
-Each timing of ``evaluate`` runs in a fresh interpreter: the measuring process itself decodes
-images with OpenCV, and forking a process whose OpenCV thread pool is running can hang the workers.
+Each timing of ``evaluate`` runs in a fresh interpreter, so that one timing does not warm the next.
 """
 
 from __future__ import annotations

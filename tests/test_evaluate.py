@@ -55,8 +55,7 @@ def copy_demo(demo: Path, tmp_path: Path) -> Path:
 
 
 def args(root: Path, *extra: str, spec: str = "cpp-default") -> list[str]:
-    """`pps evaluate` arguments; one worker unless ``extra`` says otherwise (CliRunner runs in this
-    process, and forking a process whose OpenCV thread pool runs can hang the workers)."""
+    """`pps evaluate` arguments; one worker unless ``extra`` says otherwise (keeps CliRunner tests fast)."""
     workers = [] if {"-j", "--workers"} & set(extra) else ["-j", "1"]
     return [
         "evaluate", "--eval-spec", spec, "--gt", str(root / "gt"), "--pred", str(root / "predictions" / "pps"),
@@ -81,8 +80,7 @@ def test_total_is_the_in_order_sum_of_image_stats(demo):
 
 @pytest.mark.parametrize("workers", [2, 3])
 def test_results_are_bitwise_identical_for_any_number_of_workers(demo, tmp_path, workers):
-    # worker processes run in a fresh interpreter (the CLI as users run it): forking this test
-    # process, where OpenCV's thread pool may already run, is not what is tested here
+    # the CLI as users run it, in its own process
     one, many = tmp_path / "one.json", tmp_path / "many.json"
     for out, n in ((one, 1), (many, workers)):
         command = [sys.executable, "-m", "pps_cli", *args(demo, "-o", str(out), "-j", str(n), "--per-image", f"{out}l")]
