@@ -30,15 +30,19 @@ def evaluate_command(
     gt: Annotated[
         Path,
         typer.Option(
-            "--gt", help="Ground-truth folder: <city>/<id>_gtFinePanopticParts.tif (CPP) or <id>.tif (PPP).",
-            exists=True, file_okay=False,
+            "--gt",
+            help="Ground-truth folder: <city>/<id>_gtFinePanopticParts.tif (CPP) or <id>.tif (PPP).",
+            exists=True,
+            file_okay=False,
         ),
     ],
     pred: Annotated[
         Path,
         typer.Option(
-            "--pred", help="Folder of 3-channel PPS PNGs (class, instance, part) named after the image ids.",
-            exists=True, file_okay=False,
+            "--pred",
+            help="Folder of 3-channel PPS PNGs (class, instance, part) named after the image ids.",
+            exists=True,
+            file_okay=False,
         ),
     ],
     images: ImagesOption,
@@ -67,13 +71,14 @@ def evaluate_command(
         with progress_bar() as progress:
             task = progress.add_task("evaluating", total=len(image_list))
             evaluation = evaluate(
-                spec, image_list, gt, pred,
+                spec,
+                image_list,
+                gt,
+                pred,
                 workers=resolve_workers(workers),
                 on_image=lambda _: progress.advance(task),
             )
-        if evaluation.unknown_classes:
-            counts = [f"{c} ({pixels} px)" for c, pixels in sorted(evaluation.unknown_classes.items())]
-            warn(f"{pred}: predicted class ids not evaluated by {spec.name}, ignored: {summarize_list(counts)}")
+        warn_unknown_classes(evaluation, pred)
         files = {}  # rendered first, then written: a failure leaves no partial output
         if output is not None:
             files[output] = dumps_json(results_document(evaluation, gt_dir=gt, pred_dir=pred))
@@ -85,6 +90,13 @@ def evaluate_command(
     for path in (output, per_image):
         if path is not None:
             out.print(f"wrote {path}", highlight=False)
+
+
+def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
+    """Warn about predicted class ids the spec does not evaluate (ignored, as by the reference)."""
+    if evaluation.unknown_classes:
+        counts = [f"{c} ({pixels} px)" for c, pixels in sorted(evaluation.unknown_classes.items())]
+        warn(f"{pred_dir}: predicted class ids not evaluated by {evaluation.spec.name}, ignored: {summarize_list(counts)}")
 
 
 def _fmt(value: float | None) -> str:
@@ -103,13 +115,26 @@ def results_table(evaluation: Evaluation) -> Table:
     for r in result.categories:
         values = [_fmt(r.part_pq), _fmt(r.part_sq), _fmt(r.part_rq)] if r.counted else ["-", "-", "-"]
         table.add_row(
-            str(r.sid), r.name, "yes" if r.has_parts else "", *values, str(r.tp), str(r.fp), str(r.fn),
+            str(r.sid),
+            r.name,
+            "yes" if r.has_parts else "",
+            *values,
+            str(r.tp),
+            str(r.fp),
+            str(r.fn),
             style=None if r.counted else "dim",
         )
     table.add_section()
     for label, group in (("all", result.all), ("parts", result.parts), ("no parts", result.no_parts)):
         table.add_row(
-            "", f"[bold]{label}[/] (n={group.n})", "", _fmt(group.part_pq), _fmt(group.part_sq), _fmt(group.part_rq),
-            "", "", "",
+            "",
+            f"[bold]{label}[/] (n={group.n})",
+            "",
+            _fmt(group.part_pq),
+            _fmt(group.part_sq),
+            _fmt(group.part_rq),
+            "",
+            "",
+            "",
         )
     return table

@@ -15,7 +15,6 @@ from ._common import (
     EvalSpecOption,
     ImagesOption,
     WorkersOption,
-    err,
     load_spec,
     out,
     progress_bar,
@@ -82,9 +81,7 @@ def panoptic_command(
             raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
         spec = load_spec(eval_spec)
         image_list = load_images(images)
-        progress = progress_bar()
-        progress.disable = not err.is_terminal  # keep captured stderr to the one error line
-        with progress:
+        with progress_bar() as progress:
             task = progress.add_task("merging", total=len(image_list))
             report = merge_panoptic_files(
                 spec=spec,

@@ -14,7 +14,6 @@ from ._common import (
     EvalSpecOption,
     ImagesOption,
     WorkersOption,
-    err,
     load_spec,
     out,
     progress_bar,
@@ -75,11 +74,7 @@ def pps_command(
         spec = load_spec(eval_spec)
         image_list = load_images(images)
         annotations = load_panoptic_json(panoptic_json)
-        progress = progress_bar()
-        # Off the terminal (logs, CliRunner) rich would print the bar's last state, and an error would no
-        # longer be one line.
-        progress.disable = not err.is_terminal
-        with progress:
+        with progress_bar() as progress:
             task = progress.add_task("merging", total=len(image_list))
             report = merge_pps_files(
                 spec=spec,

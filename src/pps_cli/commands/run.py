@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import PpsError, summarize_list
-from ..pipeline import PipelineInputs, run_pipeline
+from ..errors import PpsError
+from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
-from .evaluate import results_table
+from .evaluate import results_table, warn_unknown_classes
 
 FORMATS = ("auto", "coco", "cityscapes")
 
@@ -76,9 +76,6 @@ def run_command(
             result = run_pipeline(inputs, spec=spec, out_dir=output, workers=resolve_workers(workers), progress=follow)
         for message in result.warnings:
             warn(message)
-        unknown = result.evaluation.unknown_classes
-        if unknown:
-            counts = [f"{c} ({pixels} px)" for c, pixels in sorted(unknown.items())]
-            warn(f"{output / 'pps'}: predicted class ids not evaluated by {spec.name}, ignored: {summarize_list(counts)}")
+        warn_unknown_classes(result.evaluation, output / PPS_DIR)
     out.print(results_table(result.evaluation))
     out.print(f"wrote every stage's outputs to {output}", highlight=False)
