@@ -313,10 +313,6 @@ def _pid_fold_table(
     return table
 
 
-def _sid_pid_value(value: SidValue, key: SidKey) -> int | None:
-    return None if value == IGNORED else int(value)  # type: ignore[arg-type]
-
-
 def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
     """Load an EvalSpec (bundled short name or YAML path) and its DatasetSpec, validated.
 
@@ -359,9 +355,9 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
     sid_pid_to_eval = np.arange(SID_PID_TABLE_SIZE, dtype=np.int32)
     part_ids: dict[int, set[int]] = {}
     for key, value in file.dataset_sid_pid2eval_sid_pid.items():
-        target = _sid_pid_value(value, key)
-        if target is None:
+        if value == IGNORED:
             continue
+        target = int(value)
         if not 0 <= target < SID_PID_TABLE_SIZE:
             raise fail("dataset_sid_pid2eval_sid_pid", f"value {target} of key {key} is not a sid_pid in 0..9999")
         if key != DEFAULT:
