@@ -484,3 +484,9 @@ def test_live_parity_with_the_reference(tmp_path):
         _run_case(tmp_path / case, case, tmp_path / f"{case}-out")
         _assert_same_pixels(tmp_path / case / "expected", tmp_path / f"{case}-out")
     shutil.rmtree(tmp_path)
+
+
+def test_empty_image_gives_an_empty_pps_array():
+    spec = load_eval_spec("cpp-default")
+    result = merge_pps(np.zeros((0, 3), np.int32), np.zeros((0, 3), np.uint8), [], [], part_table=part_lookup(spec))
+    assert result.pps.shape == (0, 3, 3) and result.pps.dtype == np.uint8
