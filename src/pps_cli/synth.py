@@ -1704,16 +1704,16 @@ def generate_demo(
             write_png(stage / "images" / (f"{image_id}{CPP_IMAGE_SUFFIX}" if cityscapes else f"{image_id}.png"), photo)
 
             pred = stage / "predictions"
-            _write_label_png(pred / "semantic" / f"{image_id}.png", predict_semantic(uids, spec, rng, gt=gt))
+            write_png(pred / "semantic" / f"{image_id}.png", predict_semantic(uids, spec, rng, gt=gt))
             coco_id: str | int = int(image_id) if not cityscapes and pascal_int_ids and i % 2 == 1 else image_id
             instances = predict_instances(uids, spec, rng, gt=gt)
             entries = _write_instances(pred, city, image_id, coco_id, instances, (height, width), mask_paths == "root")
             all_instances.extend(entries)
             part_sid_pids = predict_part_sid_pids(uids, spec, rng, gt=gt)
-            _write_label_png(pred / "parts" / f"{image_id}.png", flat_part_ids(part_sid_pids, spec))
+            write_png(pred / "parts" / f"{image_id}.png", flat_part_ids(part_sid_pids, spec))
             if grouped is not None:
-                _write_label_png(pred / "parts_grouped" / f"{image_id}.png", flat_part_ids(part_sid_pids, grouped))
-            _write_label_png(pred / "pps" / f"{image_id}.png", predict_pps(uids, spec, rng, gt=gt))
+                write_png(pred / "parts_grouped" / f"{image_id}.png", flat_part_ids(part_sid_pids, grouped))
+            write_png(pred / "pps" / f"{image_id}.png", predict_pps(uids, spec, rng, gt=gt))
             if on_image is not None:
                 on_image(image_id)
         write_json(stage / "predictions" / "instances.json", all_instances, indent=None)
@@ -1759,25 +1759,9 @@ def _write_instances(
         mask = np.zeros(shape, np.uint8)
         mask[rows, cols] = inst.mask * np.uint8(255)  # the reference reads only 255 as "in the mask"
         mask_path = f"masks/{image_id}_{k}.png"  # relative to the txt's folder (Cityscapes convention)
-        _write_label_png(pred / "cityscapes" / city / mask_path, mask)
+        write_png(pred / "cityscapes" / city / mask_path, mask)
         listed = f"{city}{mask_path}" if root_relative else mask_path
         lines.append(f"{listed} {inst.category_id} {inst.score!r}\n")
     write_json(pred / "instances" / f"{image_id}.json", entries, indent=None)
     write_bytes_atomic(pred / "cityscapes" / city / f"{image_id}_pred.txt", "".join(lines).encode("ascii"))
     return entries
-
-
-# Row filters cost 5x the encoding time on label maps and gain nothing on their flat areas.
-_LABEL_PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
-if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV >= 4.11
-    _LABEL_PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
-
-
-def _write_label_png(path: Path, image: NDArray[np.uint8]) -> None:
-    """Write a (H, W) or (H, W, 3) RGB uint8 label map as PNG without row filters, atomically."""
-    if image.ndim == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(image), _LABEL_PNG_PARAMS)
-    if not ok:
-        raise RuntimeError("OpenCV failed to encode a PNG")
-    write_bytes_atomic(path, buf.tobytes())
