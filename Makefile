@@ -27,7 +27,7 @@ images-json:  ## list the demo images
 
 panoptic: images-json  ## merge the demo semantic + instance predictions
 	$(PPS) panoptic -s $(SPEC) --semantic $(DEMO)/predictions/semantic --instances $(DEMO)/predictions/instances.json \
-		--images $(DEMO)/images.json -o $(OUT) $(WORKERS_FLAG)
+		--images $(DEMO)/images.json -o $(OUT) --overwrite $(WORKERS_FLAG)
 
 pps: panoptic  ## merge the demo panoptic + part predictions
 	$(PPS) pps -s $(SPEC) --panoptic-dir $(OUT)/panoptic --panoptic-json $(OUT)/panoptic.json \

@@ -282,10 +282,21 @@ def _invoke(root: Path, instances: str = "instances.json", *extra: str):
 
 def test_tiny_inputs_work_in_every_format(tiny):
     for instances in ("instances.json", "per_image", "cs"):
-        result = _invoke(tiny, instances, "--stuff-area-limit", "10")
+        result = _invoke(tiny, instances, "--stuff-area-limit", "10", "--overwrite")
         assert result.exit_code == 0, result.output
         annotation = json.loads((tiny.parent / "out" / "panoptic.json").read_text())["annotations"][0]
         assert [(s["category_id"], s["area"]) for s in annotation["segments_info"]] == [(CAR, 12), (ROAD, 68)]
+
+
+def test_existing_outputs_are_replaced_only_with_overwrite(tiny):
+    assert _invoke(tiny).exit_code == 0
+    before = (tiny.parent / "out" / "panoptic.json").read_bytes()
+    result = _invoke(tiny, "instances.json", "--stuff-area-limit", "10")
+    assert result.exit_code == 2
+    assert re.match(r"error: .*out: 3 outputs already exist \(panoptic.json, panoptic/a.png, panoptic/b.png\); add --overwrite", result.stderr)
+    assert (tiny.parent / "out" / "panoptic.json").read_bytes() == before
+    assert _invoke(tiny, "instances.json", "--stuff-area-limit", "10", "--overwrite").exit_code == 0
+    assert (tiny.parent / "out" / "panoptic.json").read_bytes() != before
 
 
 def _break_category(root: Path) -> str:

@@ -389,9 +389,7 @@ def _merge_one(job: _Job, settings: MergeSettings) -> ImageResult:
             job.semantic_png,
             f"size {semantic.shape[1]}x{semantic.shape[0]}, expected {image.width}x{image.height} (images.json)",
         )
-    records = load_instances(
-        job.instances, image, categories=settings.categories, confidence_thr=settings.confidence_thr
-    )
+    records = load_instances(job.instances, image, categories=settings.categories, confidence_thr=settings.confidence_thr)
     result, partial = merge_image(semantic, records, settings)
     write_png(job.out_png, segment_map_to_rgb(result.segment_map, len(result.segments)))
     annotation = {
@@ -446,9 +444,12 @@ def merge_panoptic_files(
     overlap_thr: float = OVERLAP_THRESHOLD,
     stuff_area_limit: int = STUFF_AREA_LIMIT,
     workers: int = 1,
+    overwrite: bool = True,
     on_image: Callable[[str], None] | None = None,
 ) -> PanopticReport:
     """Merge every image of images.json; write ``out_dir/panoptic/*.png`` and ``out_dir/panoptic.json``.
+
+    With ``overwrite=False`` an existing ``panoptic.json`` or output PNG is an error (nothing written).
 
     Nothing is written unless every image succeeds. The output bytes do not depend on ``workers``.
 
@@ -470,9 +471,7 @@ def merge_panoptic_files(
     warnings: list[str] = []
     if unmatched_semantic:
         names = [str(p.relative_to(semantic_dir)) for p in unmatched_semantic]
-        warnings.append(
-            f"{semantic_dir}: {len(names)} PNG files match no image of images.json: {summarize_list(names, 5)}"
-        )
+        warnings.append(f"{semantic_dir}: {len(names)} PNG files match no image of images.json: {summarize_list(names, 5)}")
     sources = find_instance_sources(
         instances,
         images,
@@ -487,6 +486,11 @@ def merge_panoptic_files(
         if name in seen:
             raise PpsError(images_json, f"images {seen[name]} and {image.key} would both write {PANOPTIC_DIR}/{name}")
         seen[name] = image.key
+    existing = [p for p in [PANOPTIC_JSON, *(f"{PANOPTIC_DIR}/{name}" for name in file_names)] if (out_dir / p).exists()]
+    if existing and not overwrite:
+        raise PpsError(
+            out_dir, f"{len(existing)} outputs already exist ({summarize_list(existing, 3)}); add --overwrite to replace them"
+        )
     document = read_json(images_json)
     annotations = []
     partial_masks: list[str] = []
@@ -512,4 +516,3 @@ def merge_panoptic_files(
         )
     num_segments = sum(len(a["segments_info"]) for a in annotations)
     return PanopticReport(out_dir, len(images), num_segments, tuple(warnings))
-

@@ -65,6 +65,7 @@ def panoptic_command(
     stuff_area_limit: Annotated[
         int, typer.Option("--stuff-area-limit", help="Fewest free pixels a stuff class needs to become a segment.")
     ] = STUFF_AREA_LIMIT,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing panoptic.json and PNGs.")] = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Merge semantic and instance predictions into COCO panoptic PNGs and panoptic.json.
@@ -95,6 +96,7 @@ def panoptic_command(
                 overlap_thr=overlap_thr,
                 stuff_area_limit=stuff_area_limit,
                 workers=resolve_workers(workers),
+                overwrite=overwrite,
                 on_image=lambda _: progress.advance(task),
             )
         for message in report.warnings:
