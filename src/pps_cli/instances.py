@@ -285,9 +285,7 @@ def _score(value: Any, *, where: str) -> float:
     return float(value)
 
 
-def parse_coco_instance(
-    entry: Any, *, where: str, categories: Collection[int], confidence_thr: float
-) -> InstanceRecord | None:
+def parse_coco_instance(entry: Any, *, where: str, categories: Collection[int], confidence_thr: float) -> InstanceRecord | None:
     """Check one COCO results entry; None when its score is below ``confidence_thr`` (dropped unchecked)."""
     if not isinstance(entry, dict):
         raise PpsError(None, f"{where}: expected an object with category_id, segmentation and score")
@@ -392,15 +390,25 @@ def read_coco_results(
             unmatched += 1
             unmatched_ids[repr(image_id)] = None
             continue
-        try:
-            record = parse_coco_instance(entry, where=where, categories=categories, confidence_thr=confidence_thr)
-            if record is not None:
-                _check_rle_size(record, image)
-        except PpsError as e:
-            raise _with_file(e, path) from None
+        record = _image_record(entry, path=path, where=where, image=image, categories=categories, confidence_thr=confidence_thr)
         if record is not None:
-            by_image[image.key].append(InstanceRecord(record.category_id, record.score, record.segmentation, f"{path}: {where}"))
+            by_image[image.key].append(record)
     return CocoResults(by_image, unmatched, tuple(unmatched_ids))
+
+
+def _image_record(
+    entry: Any, *, path: Path, where: str, image: ImageInfo, categories: Collection[int], confidence_thr: float
+) -> InstanceRecord | None:
+    """Parse one COCO entry of ``path`` belonging to ``image`` (None below the confidence threshold)."""
+    try:
+        record = parse_coco_instance(entry, where=where, categories=categories, confidence_thr=confidence_thr)
+        if record is not None:
+            _check_rle_size(record, image)
+    except PpsError as e:
+        raise _with_file(e, path) from None
+    if record is None:
+        return None
+    return InstanceRecord(record.category_id, record.score, record.segmentation, f"{path}: {where}")
 
 
 def read_coco_image_file(
@@ -414,24 +422,18 @@ def read_coco_image_file(
         raise PpsError(path, "expected a JSON list of instances ({category_id, segmentation, score})")
     records = []
     for n, entry in enumerate(data):
-        where = f"[{n}]"
-        try:
-            record = parse_coco_instance(entry, where=where, categories=categories, confidence_thr=confidence_thr)
-            if record is not None:
-                _check_rle_size(record, image)
-        except PpsError as e:
-            raise _with_file(e, path) from None
+        record = _image_record(
+            entry, path=path, where=f"[{n}]", image=image, categories=categories, confidence_thr=confidence_thr
+        )
         if record is not None:
-            records.append(InstanceRecord(record.category_id, record.score, record.segmentation, f"{path}: {where}"))
+            records.append(record)
     return records
 
 
 _TXT_FORMAT = "expected 'mask.png label_id confidence'"
 
 
-def read_cityscapes_txt(
-    path: Path, root: Path, *, categories: Collection[int], confidence_thr: float
-) -> list[InstanceRecord]:
+def read_cityscapes_txt(path: Path, root: Path, *, categories: Collection[int], confidence_thr: float) -> list[InstanceRecord]:
     """Read one image's Cityscapes instance txt; checks that the mask of every kept line exists.
 
     A mask path is looked up relative to the txt's folder, then relative to ``root``. Blank lines are
