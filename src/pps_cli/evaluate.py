@@ -22,7 +22,7 @@ from . import __version__
 from .constants import VOID
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
-from .io import list_files, read_png, read_uid_tiff
+from .io import dumps_json, list_files, read_png, read_uid_tiff
 from .parallel import parallel_map
 from .partpq import (
     EmptyConfusionError,
@@ -89,9 +89,7 @@ def find_jobs(images: list[ImageInfo], gt_dir: str | os.PathLike[str], pred_dir:
         raise PpsError(
             gt_dir, f"no ground-truth file for {len(missing_gt)} of {len(images)} images: {summarize_list(missing_gt)}"
         )
-    pred_files, _ = match_files(
-        images, list_files(pred_dir, PREDICTION_SUFFIXES), root=pred_dir, what="prediction PNG"
-    )
+    pred_files, _ = match_files(images, list_files(pred_dir, PREDICTION_SUFFIXES), root=pred_dir, what="prediction PNG")
     return [ImageJob(image, gt_files[image.key], pred_files[image.key]) for image in images]
 
 
@@ -281,3 +279,13 @@ def per_image_records(evaluation: Evaluation) -> Iterator[dict[str, Any]]:
                 if r.counted
             },
         }
+
+
+def results_json(evaluation: Evaluation, *, gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str]) -> bytes:
+    """The bytes of the results file (:func:`results_document` as indented JSON)."""
+    return dumps_json(results_document(evaluation, gt_dir=gt_dir, pred_dir=pred_dir))
+
+
+def per_image_jsonl(evaluation: Evaluation) -> bytes:
+    """The bytes of the per-image file: one JSON line per :func:`per_image_records` record."""
+    return b"".join(dumps_json(record, indent=None) for record in per_image_records(evaluation))

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from .dataset import build_images, images_json, load_images
 from .errors import PpsError
-from .evaluate import Evaluation, evaluate, per_image_records, results_document
+from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from .instances import InstanceFormat
-from .io import dumps_json, write_bytes_atomic, write_json
+from .io import read_bytes, write_bytes_atomic, write_json
 from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
 from .panoptic_json import load_panoptic_json
 from .pps_merge import merge_pps_files
@@ -91,7 +91,7 @@ def run_pipeline(
     if inputs.images_json is None:
         write_json(images_path, images_json(build_images(inputs.gt_dir)))
     else:
-        write_bytes_atomic(images_path, inputs.images_json.read_bytes())
+        write_bytes_atomic(images_path, read_bytes(inputs.images_json))
     images = load_images(images_path)
 
     if inputs.semantic_dir is not None and inputs.instances is not None:
@@ -129,8 +129,6 @@ def run_pipeline(
     evaluation = evaluate(
         spec, images, inputs.gt_dir, out_dir / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
     )
-    write_bytes_atomic(
-        out_dir / RESULTS_JSON, dumps_json(results_document(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
-    )
-    write_bytes_atomic(out_dir / PER_IMAGE_JSONL, b"".join(dumps_json(r, indent=None) for r in per_image_records(evaluation)))
+    write_bytes_atomic(out_dir / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
+    write_bytes_atomic(out_dir / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
     return PipelineResult(evaluation, out_dir, tuple(warnings))

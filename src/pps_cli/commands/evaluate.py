@@ -10,8 +10,8 @@ from rich.table import Table
 
 from ..dataset import load_images
 from ..errors import PpsError, summarize_list
-from ..evaluate import Evaluation, evaluate, per_image_records, results_document
-from ..io import dumps_json, write_bytes_atomic
+from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
+from ..io import write_bytes_atomic
 from ._common import (
     EvalSpecOption,
     ImagesOption,
@@ -81,9 +81,9 @@ def evaluate_command(
         warn_unknown_classes(evaluation, pred)
         files = {}  # rendered first, then written: a failure leaves no partial output
         if output is not None:
-            files[output] = dumps_json(results_document(evaluation, gt_dir=gt, pred_dir=pred))
+            files[output] = results_json(evaluation, gt_dir=gt, pred_dir=pred)
         if per_image is not None:
-            files[per_image] = b"".join(dumps_json(record, indent=None) for record in per_image_records(evaluation))
+            files[per_image] = per_image_jsonl(evaluation)
         for path, data in files.items():
             write_bytes_atomic(path, data)
     out.print(results_table(evaluation))
