@@ -324,3 +324,70 @@ def test_cli_on_generated_demo_data(tmp_path):
     result = runner.invoke(_app(), [*args, "-o", str(tmp_path / "vis"), "-j", "2"])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "vis").glob("*.png"))) == 3
+
+
+# ----------------------------------------------------------------------------- error views
+
+
+def test_error_view_panel_colors_known_pixels(tmp_path, palette):
+    from pps_cli.error_view import CODE_COLORS, FN, FP, IGNORED, TP, VOID_CODE
+
+    # 4x8: road everywhere (GT); columns 6-7 are GT ego vehicle (sid 1, not evaluated: void);
+    # prediction: road in columns 0-3, car (no car in GT: FP) in columns 4-5, ego vehicle in 6-7
+    uids = np.full((4, 8), ROAD, np.int32)
+    uids[:, 6:] = 1
+    pps = np.zeros((4, 8, 3), np.uint8)
+    pps[:, :4] = (ROAD, 1, 1)
+    pps[:, 4:6] = (CAR, 1, 1)
+    pps[:, 6:] = (1, 0, 0)
+    write_uid_tiff(tmp_path / "gt" / "x.tif", uids)
+    write_png(tmp_path / "pps" / "x.png", pps)
+    jobs = plan_jobs(gt=tmp_path / "gt", pred=tmp_path / "pps")
+    spec = load_eval_spec("cpp-default")
+    # road: GT 24 px, predicted 16, IoU 16/24 > 0.5 -> TP; car 8 px on road -> FP
+    results = visualize(jobs, tmp_path / "out", palette=palette, legend=False, workers=1, errors_spec=spec)
+    assert results[0].error_codes == (VOID_CODE, TP, FP)  # the road under the car is FP (FP wins over TP)
+    image = read_png(tmp_path / "out" / "x.png", channels=3)
+    assert image.shape == (22 + 4, 3 * 8 + 2 * 4, 3)  # GT | prediction | errors
+    errors = image[22:, 2 * (8 + 4) :]
+    assert tuple(errors[0, 0]) == tuple(CODE_COLORS[TP]) and tuple(errors[3, 3]) == tuple(CODE_COLORS[TP])
+    assert tuple(errors[1, 5]) == tuple(CODE_COLORS[FP])
+    assert tuple(errors[2, 7]) == tuple(CODE_COLORS[VOID_CODE])
+    # ego vehicle is drawn as void in the GT and prediction panels too
+    assert tuple(image[22, 7]) == VOID_COLOR and tuple(image[22 + 1, 8 + 4 + 7]) == VOID_COLOR
+    assert FN not in results[0].error_codes and IGNORED not in results[0].error_codes
+
+
+def test_error_legend_lists_outcomes_and_scales(palette):
+    from pps_cli.error_view import FP, FP_FN, TP, VOID_CODE
+    from pps_cli.visualize import legend_scale
+
+    classes = ImageClasses("x", (ROAD, 1), (ROAD,), True, False, (VOID_CODE, TP, FP, FP_FN))
+    names = [e.name for e in legend_entries(classes, palette=palette)]
+    assert names == ["1 ego vehicle (not evaluated)", "7 road", "void / not evaluated", "true positive", "false positive", "FP and FN"]
+    assert legend_scale(128) == 1.0 and legend_scale(1024) == 4.0 and legend_scale(100000) == 8.0
+    small = render_legend(legend_entries(classes, palette=palette))
+    large = render_legend(legend_entries(classes, palette=palette), scale=2.0)
+    assert large.shape[0] == 2 * small.shape[0] and large.shape[1] > 1.8 * small.shape[1]
+
+
+def test_cli_errors_on_demo_data_and_needs_both_inputs(tmp_path):
+    from pps_cli.synth import generate_demo
+
+    generate_demo(tmp_path / "demo", num_images=1, height=64, width=128, seed=2)
+    base = ["visualize", "-s", "cpp-default", "--gt", str(tmp_path / "demo" / "gt"), "-j", "1"]
+    pred = ["--pred", str(tmp_path / "demo" / "predictions" / "pps")]
+    result = runner.invoke(_app(), [*base, *pred, "--errors", "-o", str(tmp_path / "a"), "--scale", "4"])
+    assert result.exit_code == 0, result.output
+    (png,) = [p for p in (tmp_path / "a").iterdir() if p.name != "legend.png"]
+    # GT, prediction and error panels of 512 px each, and the legend
+    assert read_png(png, channels=3).shape[1] > 3 * 512
+    result = runner.invoke(_app(), [*base, "--errors", "-o", str(tmp_path / "b")])
+    assert result.exit_code == 2 and result.stderr.strip() == "error: --errors: needs both --gt and --pred"
+    assert not (tmp_path / "b").exists()
+
+
+def test_pascal_class_colors_are_distinct():
+    spec = load_eval_spec("ppp-default")
+    colors = {tuple(int(c) for c in Palette.from_spec(spec).colors[sid]) for sid in spec.eval_sids}
+    assert len(colors) == len(spec.eval_sids) == 59 and VOID_COLOR not in colors

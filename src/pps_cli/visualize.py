@@ -143,14 +143,33 @@ def pred_label_planes(
     return LabelPlanes(sid, inst, pid)
 
 
-def resize_nearest(planes: LabelPlanes, height: int, width: int) -> LabelPlanes:
-    """Nearest-neighbour resampling of label planes (no label is ever blended)."""
-    h, w = planes.sid.shape
+def resize_plane(plane: NDArray, height: int, width: int) -> NDArray:
+    """Nearest-neighbour resampling of one (H, W) label array to (height, width)."""
+    h, w = plane.shape[:2]
     if (h, w) == (height, width):
-        return planes
+        return plane
     rows = np.minimum(((np.arange(height) + 0.5) * h / height).astype(np.intp), h - 1)
     cols = np.minimum(((np.arange(width) + 0.5) * w / width).astype(np.intp), w - 1)
-    return LabelPlanes(*(plane[rows[:, None], cols[None, :]] for plane in planes))
+    return plane[rows[:, None], cols[None, :]]
+
+
+def resize_nearest(planes: LabelPlanes, height: int, width: int) -> LabelPlanes:
+    """Nearest-neighbour resampling of label planes (no label is ever blended)."""
+    return LabelPlanes(*(resize_plane(plane, height, width) for plane in planes))
+
+
+def only_evaluated(planes: LabelPlanes, evaluated: NDArray[np.bool_]) -> LabelPlanes:
+    """Label planes with every class outside ``evaluated`` ((256,) bool) turned into void.
+
+    The error view shows what the metric sees: a class the EvalSpec does not evaluate is void,
+    not a miss.
+    """
+    void = (planes.sid < 0) | ~evaluated[np.clip(planes.sid, 0, 255)]
+    return LabelPlanes(
+        np.where(void, -1, planes.sid).astype(np.int32),
+        np.where(void, -1, planes.inst).astype(np.int32),
+        np.where(void, -1, planes.pid).astype(np.int32),
+    )
 
 
 # ----------------------------------------------------------------------------- colors
@@ -316,6 +335,8 @@ class Palette:
         Eval sids whose prediction instance / part channels are shown.
     pid_fold : (10000,) int32 or None
         DatasetSpec pid folding table, applied to GT part ids.
+    evaluated : (256,) bool or None
+        Sids the EvalSpec evaluates (None: all); the legend marks the others ``(not evaluated)``.
     """
 
     colors: NDArray[np.uint8]
@@ -323,6 +344,7 @@ class Palette:
     is_thing: NDArray[np.bool_]
     is_parts: NDArray[np.bool_]
     pid_fold: NDArray[np.int32] | None
+    evaluated: NDArray[np.bool_] | None = None
 
     @classmethod
     def from_spec(cls, spec: EvalSpec) -> Palette:
@@ -336,7 +358,8 @@ class Palette:
             names[sid] = name
         for sid in spec.eval_sids:
             names[sid] = spec.category_name(sid)
-        return cls(colors, tuple(names), spec.is_thing.copy(), spec.is_parts.copy(), dataset.pid_fold)
+        evaluated = spec.category_index >= 0
+        return cls(colors, tuple(names), spec.is_thing.copy(), spec.is_parts.copy(), dataset.pid_fold, evaluated)
 
 
 class LegendEntry(NamedTuple):
@@ -345,6 +368,7 @@ class LegendEntry(NamedTuple):
     name: str
     color: tuple[int, int, int]
     hatched: bool = False
+    hatch_color: tuple[int, int, int] = VOID_COLOR
 
 
 @dataclass(frozen=True)
@@ -356,6 +380,8 @@ class ImageClasses:
     pred_sids: tuple[int, ...] | None
     void: bool
     unlabeled_part: bool
+    error_codes: tuple[int, ...] | None = None
+    """Error codes present in the error view (:mod:`pps_cli.error_view`), None without one."""
 
     @classmethod
     def merge(cls, items: Sequence[ImageClasses]) -> ImageClasses:
@@ -371,6 +397,7 @@ class ImageClasses:
             union(i.pred_sids for i in items),
             any(i.void for i in items),
             any(i.unlabeled_part for i in items),
+            union(i.error_codes for i in items),
         )
 
 
@@ -384,7 +411,9 @@ def legend_entries(classes: ImageClasses, *, palette: Palette) -> list[LegendEnt
     """Legend rows ``<id> <name>``: every class present (ascending id), then void and unlabeled part.
 
     When both GT and prediction are shown, a class present in only one of them is marked
-    ``(GT only)`` or ``(pred only)``: a missed or hallucinated class is visible at a glance.
+    ``(GT only)`` or ``(pred only)``: a missed or hallucinated class is visible at a glance. A
+    class the EvalSpec does not evaluate is marked ``(not evaluated)`` instead: it is not a miss.
+    With an error view, the error colors present follow (:mod:`pps_cli.error_view`).
     """
     gt = set(classes.gt_sids or ())
     pred = set(classes.pred_sids or ())
@@ -392,16 +421,33 @@ def legend_entries(classes: ImageClasses, *, palette: Palette) -> list[LegendEnt
     entries = []
     for sid in sorted(gt | pred):
         name = f"{sid} {palette.names[sid]}"
-        if both_shown and sid not in pred:
+        if palette.evaluated is not None and not palette.evaluated[sid]:
+            name += " (not evaluated)"
+        elif both_shown and sid not in pred:
             name += " (GT only)"
         elif both_shown and sid not in gt:
             name += " (pred only)"
         entries.append(LegendEntry(name, tuple(int(c) for c in palette.colors[sid])))  # type: ignore[arg-type]
     if classes.void:
-        entries.append(LegendEntry("void", VOID_COLOR))
+        entries.append(LegendEntry("void" if classes.error_codes is None else "void / not evaluated", VOID_COLOR))
     if classes.unlabeled_part:
         entries.append(LegendEntry("unlabeled part", (160, 160, 160), hatched=True))
+    if classes.error_codes is not None:
+        from .error_view import CODE_COLORS, CODE_NAMES, FN, FP_FN, VOID_CODE
+
+        for code in classes.error_codes:
+            if code == VOID_CODE and classes.void:
+                continue  # the same black as void, listed above
+            color = tuple(int(c) for c in CODE_COLORS[code])
+            hatch = tuple(int(c) for c in CODE_COLORS[FN])
+            entries.append(LegendEntry(CODE_NAMES[code], color, code == FP_FN, hatch))  # type: ignore[arg-type]
     return entries
+
+
+def legend_scale(panel_height: int) -> float:
+    """Size factor of legend and titles for panels ``panel_height`` pixels high: 1 up to 256 px,
+    then growing with the panel (so with ``--scale``), at most 8."""
+    return float(min(8.0, max(1.0, panel_height / 256)))
 
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -417,7 +463,9 @@ _HEADER_TEXT = (235, 235, 235)
 _GAP = 4
 
 
-def render_legend(entries: Sequence[LegendEntry], *, max_height: int | None = None) -> NDArray[np.uint8]:
+def render_legend(
+    entries: Sequence[LegendEntry], *, max_height: int | None = None, scale: float = 1.0
+) -> NDArray[np.uint8]:
     """Draw legend rows (swatch + name) on white, in as many columns as ``max_height`` requires.
 
     Parameters
@@ -425,42 +473,52 @@ def render_legend(entries: Sequence[LegendEntry], *, max_height: int | None = No
     entries : sequence of LegendEntry
     max_height : int, optional
         Height available; rows wrap into further columns below it (at least one row per column).
+    scale : float
+        Size factor of text, swatches and spacing (see :func:`legend_scale`).
 
     Returns
     -------
     (H, W, 3) uint8, RGB
-        ``H = 2 * pad + rows_per_column * 18``. An empty legend is a small blank image.
+        ``H = 2 * pad + rows_per_column * row`` (pad 6, row 18 at scale 1). An empty legend is
+        a small blank image.
     """
+    row, swatch_size, pad = round(_ROW * scale), round(_SWATCH * scale), round(_PAD * scale)
+    font_scale, thickness = _FONT_SCALE * scale, max(1, round(scale))
     n = max(len(entries), 1)
-    per_column = n if max_height is None else max(1, min(n, (max_height - 2 * _PAD) // _ROW))
+    per_column = n if max_height is None else max(1, min(n, (max_height - 2 * pad) // row))
     columns = -(-n // per_column)
-    text_width = max((cv2.getTextSize(e.name, _FONT, _FONT_SCALE, 1)[0][0] for e in entries), default=0)
-    column_width = _SWATCH + _PAD + text_width + 2 * _PAD
-    height = 2 * _PAD + per_column * _ROW
-    width = _PAD + columns * column_width
+    text_width = max((cv2.getTextSize(e.name, _FONT, font_scale, thickness)[0][0] for e in entries), default=0)
+    column_width = swatch_size + pad + text_width + 2 * pad
+    height = 2 * pad + per_column * row
+    width = pad + columns * column_width
     image = np.full((height, width, 3), _BACKGROUND, np.uint8)
+    hatch_period = max(HATCH_PERIOD, round(HATCH_PERIOD * scale))
     for i, entry in enumerate(entries):
-        x = _PAD + (i // per_column) * column_width
-        y = _PAD + (i % per_column) * _ROW + (_ROW - _SWATCH) // 2
-        swatch = image[y : y + _SWATCH, x : x + _SWATCH]
+        x = pad + (i // per_column) * column_width
+        y = pad + (i % per_column) * row + (row - swatch_size) // 2
+        swatch = image[y : y + swatch_size, x : x + swatch_size]
         swatch[:] = entry.color
         if entry.hatched:
-            stripes = (np.add.outer(np.arange(_SWATCH), np.arange(_SWATCH)) % HATCH_PERIOD) < HATCH_PERIOD // 2
-            swatch[stripes] = VOID_COLOR
-        cv2.rectangle(image, (x, y), (x + _SWATCH - 1, y + _SWATCH - 1), (90, 90, 90), 1)
-        baseline_y = y + _SWATCH - 2
-        cv2.putText(image, entry.name, (x + _SWATCH + _PAD, baseline_y), _FONT, _FONT_SCALE, _TEXT, 1, cv2.LINE_AA)
+            stripes = (np.add.outer(np.arange(swatch_size), np.arange(swatch_size)) % hatch_period) < hatch_period // 2
+            swatch[stripes] = entry.hatch_color
+        cv2.rectangle(image, (x, y), (x + swatch_size - 1, y + swatch_size - 1), (90, 90, 90), thickness)
+        baseline_y = y + swatch_size - round(2 * scale)
+        cv2.putText(
+            image, entry.name, (x + swatch_size + pad, baseline_y), _FONT, font_scale, _TEXT, thickness, cv2.LINE_AA
+        )
     return image
 
 
-def _with_header(image: NDArray[np.uint8], title: str) -> NDArray[np.uint8]:
-    header = np.full((_HEADER, image.shape[1], 3), _HEADER_BACKGROUND, np.uint8)
-    cv2.putText(header, title, (_PAD, _HEADER - 7), _FONT, 0.5, _HEADER_TEXT, 1, cv2.LINE_AA)
+def _with_header(image: NDArray[np.uint8], title: str, scale: float = 1.0) -> NDArray[np.uint8]:
+    header_height = round(_HEADER * scale)
+    header = np.full((header_height, image.shape[1], 3), _HEADER_BACKGROUND, np.uint8)
+    origin = (round(_PAD * scale), header_height - round(7 * scale))
+    cv2.putText(header, title, origin, _FONT, 0.5 * scale, _HEADER_TEXT, max(1, round(scale)), cv2.LINE_AA)
     return np.concatenate([header, image], axis=0)
 
 
 def compose_panels(
-    panels: Sequence[tuple[str, NDArray[np.uint8]]], *, legend: NDArray[np.uint8] | None = None
+    panels: Sequence[tuple[str, NDArray[np.uint8]]], *, legend: NDArray[np.uint8] | None = None, scale: float = 1.0
 ) -> NDArray[np.uint8]:
     """Join titled panels (and a legend) left to right on a dark background.
 
@@ -470,10 +528,12 @@ def compose_panels(
         All panels have the same height.
     legend : (h, w, 3) uint8, optional
         Appended at the right under the title ``classes``; the canvas grows if it is taller.
+    scale : float
+        Size factor of the titles (header height 22 px at scale 1).
 
     Returns
     -------
-    (22 + max(H, h), sum of widths + 4 px gaps, 3) uint8
+    (22 * scale + max(H, h), sum of widths + 4 px gaps, 3) uint8
     """
     if not panels:
         raise ValueError("expected at least one panel")
@@ -486,9 +546,9 @@ def compose_panels(
     for n, (title, image) in enumerate(items):
         padded = np.full((total, image.shape[1], 3), _HEADER_BACKGROUND, np.uint8)
         padded[: image.shape[0]] = image
-        columns.append(_with_header(padded, title))
+        columns.append(_with_header(padded, title, scale))
         if n < len(items) - 1:
-            columns.append(np.full((total + _HEADER, _GAP, 3), _HEADER_BACKGROUND, np.uint8))
+            columns.append(np.full((columns[-1].shape[0], _GAP, 3), _HEADER_BACKGROUND, np.uint8))
     return np.concatenate(columns, axis=1)
 
 
@@ -514,6 +574,8 @@ class VisualizeOptions:
     out_dir: Path
     scale: float = 1.0
     legend: bool = True
+    errors_spec: EvalSpec | None = None
+    """With an EvalSpec, add the error view (``--errors``) and show unevaluated classes as void."""
 
 
 def _gt_id(path: Path) -> str:
@@ -650,7 +712,7 @@ def _size_text(shape: tuple[int, ...]) -> str:
 
 
 def render_job(job: VisualizeJob, options: VisualizeOptions) -> tuple[NDArray[np.uint8], ImageClasses]:
-    """Read one image's files and render ``[photo | GT | prediction | legend]``.
+    """Read one image's files and render ``[photo | GT | prediction | errors | legend]``.
 
     Raises
     ------
@@ -669,9 +731,11 @@ def render_job(job: VisualizeJob, options: VisualizeOptions) -> tuple[NDArray[np
             (h, w), source = expected
             raise PpsError(path, f"size {shape[1]}x{shape[0]}, expected {w}x{h} ({source})")
 
+    spec = options.errors_spec
     labels: list[tuple[str, LabelPlanes]] = []
     gt_sids = pred_sids = None
     void = unlabeled_part = False
+    uids = pps = None
     if job.gt is not None:
         uids = read_uid_tiff(job.gt)
         check_size(job.gt, uids.shape)
@@ -680,13 +744,19 @@ def render_job(job: VisualizeJob, options: VisualizeOptions) -> tuple[NDArray[np
             values = summarize_list([str(v) for v in bad.tolist()], 5)
             raise PpsError(job.gt, f"invalid uids {values} (3-digit, negative or above 9999999)")
         labels.append(("ground truth", gt_label_planes(uids, pid_fold=palette.pid_fold)))
-        gt_sids, void, unlabeled_part = planes_summary(labels[-1][1])
     if job.pred is not None:
         pps = read_png(job.pred, channels=3)
         check_size(job.pred, pps.shape)
         labels.append(("prediction", pred_label_planes(pps, is_thing=palette.is_thing, is_parts=palette.is_parts)))
-        pred_sids, pred_void, pred_unlabeled = planes_summary(labels[-1][1])
-        void, unlabeled_part = void or pred_void, unlabeled_part or pred_unlabeled
+    if spec is not None:
+        labels = [(title, only_evaluated(planes, spec.category_index >= 0)) for title, planes in labels]
+    for title, planes in labels:
+        sids, has_void, has_unlabeled = planes_summary(planes)
+        if title == "ground truth":
+            gt_sids = sids
+        else:
+            pred_sids = sids
+        void, unlabeled_part = void or has_void, unlabeled_part or has_unlabeled
     photo = None
     if job.photo is not None:
         photo = read_photo(job.photo)
@@ -697,14 +767,45 @@ def render_job(job: VisualizeJob, options: VisualizeOptions) -> tuple[NDArray[np
     height, width = expected[0]
     out_h, out_w = max(1, round(height * options.scale)), max(1, round(width * options.scale))
     panels = [(title, colorize_labels(resize_nearest(planes, out_h, out_w), colors=palette.colors)) for title, planes in labels]
+    error_codes = None
+    if spec is not None:
+        if uids is None or pps is None:
+            raise PpsError(job.gt or job.pred, "--errors needs both the ground truth and the prediction of each image")
+        panel, error_codes = _error_panel(uids, pps, job, spec, out_h, out_w)
+        panels.append(panel)
     if photo is not None:
         if (out_h, out_w) != photo.shape[:2]:
             interpolation = cv2.INTER_AREA if out_h < photo.shape[0] else cv2.INTER_LINEAR
             photo = cv2.resize(photo, (out_w, out_h), interpolation=interpolation)
         panels.insert(0, ("image", photo))
-    classes = ImageClasses(job.key, gt_sids, pred_sids, void, unlabeled_part)
-    legend = render_legend(legend_entries(classes, palette=palette), max_height=out_h) if options.legend else None
-    return compose_panels(panels, legend=legend), classes
+    classes = ImageClasses(job.key, gt_sids, pred_sids, void, unlabeled_part, error_codes)
+    text_scale = legend_scale(out_h)
+    legend = (
+        render_legend(legend_entries(classes, palette=palette), max_height=out_h, scale=text_scale)
+        if options.legend
+        else None
+    )
+    return compose_panels(panels, legend=legend, scale=text_scale), classes
+
+
+def _error_panel(
+    uids: NDArray[np.int32], pps: NDArray[np.uint8], job: VisualizeJob, spec: EvalSpec, height: int, width: int
+) -> tuple[tuple[str, NDArray[np.uint8]], tuple[int, ...]]:
+    """The titled error view of one image (``errors: PartPQ x``) and the error codes it contains."""
+    from .error_view import code_counts, colorize_errors, error_view
+    from .partpq import EmptyConfusionError, GroundTruthError
+
+    try:
+        view = error_view(uids, pps, spec=spec)
+    except GroundTruthError as e:
+        raise PpsError(job.gt, str(e)) from None
+    except EmptyConfusionError as e:
+        raise PpsError(job.pred, f"{e} (the evaluation fails on this image too)") from None
+    codes = resize_plane(view.codes, height, width)
+    image = colorize_errors(codes, resize_plane(view.segment, height, width))
+    title = "errors: PartPQ " + ("-" if view.part_pq is None else f"{view.part_pq:.3f}")
+    present = tuple(int(c) for c in np.flatnonzero(code_counts(view.codes)))
+    return (title, image), present
 
 
 def _render_and_write(job: VisualizeJob, options: VisualizeOptions) -> ImageClasses:
@@ -722,8 +823,12 @@ def visualize(
     legend: bool = True,
     workers: int = 1,
     on_image: Callable[[str], None] | None = None,
+    errors_spec: EvalSpec | None = None,
 ) -> list[ImageClasses]:
     """Render every job to ``OUT/<key>.png`` and all classes seen to ``OUT/legend.png``.
+
+    With ``errors_spec``, each image gets an error view (:mod:`pps_cli.error_view`) under the
+    title ``errors: PartPQ <the image's PartPQ>``, and classes the spec does not evaluate are void.
 
     Outputs are staged and moved into ``out_dir`` only when every image succeeded, so an error
     leaves ``out_dir`` as it was. Results do not depend on ``workers``.
@@ -738,7 +843,7 @@ def visualize(
     out_dir = Path(out_dir)
     results = []
     with staged_output(out_dir) as stage:
-        options = VisualizeOptions(palette, stage, scale, legend)
+        options = VisualizeOptions(palette, stage, scale, legend, errors_spec)
         for classes in parallel_map(_render_and_write, jobs, context=options, workers=workers):
             results.append(classes)
             if on_image is not None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import PpsError
 from ..visualize import Palette, plan_jobs, visualize
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
 
@@ -58,6 +59,14 @@ def visualize_command(
     legend: Annotated[
         bool, typer.Option("--legend/--no-legend", help="Add the legend of the classes present to each image.")
     ] = True,
+    errors: Annotated[
+        bool,
+        typer.Option(
+            "--errors",
+            help="Add an error view: true positives, false positives, false negatives, ignored, part errors "
+            "(the matching of the metric), with the image's PartPQ. Needs --gt and --pred.",
+        ),
+    ] = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Color ground truth and/or PPS predictions, side by side with the input image and a legend.
@@ -69,13 +78,23 @@ def visualize_command(
     White lines separate segments, contrasting lines separate parts. A class found only in
     the ground truth or only in the predictions is marked so in the legend.
 
+    --errors adds a panel colored by outcome, decided by the metric's own matching: true
+    positive (green; pale green where the pair's segments do not overlap), part error inside a
+    true positive (orange), false negative (blue), false positive (red; hatched blue where it
+    is both), ignored (gray: crowd, predictions mostly on void), void (black). Classes the
+    EvalSpec does not evaluate are drawn as void in every panel. See docs/visualize.md.
+
     Examples:
 
       pps visualize -s cpp-default --gt gt/ --pred pps/ --image-dir leftImg8bit/ -o vis/
 
       pps visualize -s ppp-default --pred pps/2008_000393.png -o vis/
+
+      pps visualize -s cpp-default --gt gt/ --pred pps/ --errors --scale 0.5 -o vis/
     """
     with user_errors():
+        if errors and (gt is None or pred is None):
+            raise PpsError("--errors", "needs both --gt and --pred")
         spec = load_spec(eval_spec)
         jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=_split_ids(ids))
         with progress_bar() as progress:
@@ -88,6 +107,7 @@ def visualize_command(
                 legend=legend,
                 workers=resolve_workers(workers),
                 on_image=lambda _: progress.advance(task),
+                errors_spec=spec if errors else None,
             )
     noun = "image" if len(jobs) == 1 else "images"
     out.print(f"wrote {len(jobs)} {noun} and legend.png to {output}", highlight=False)
