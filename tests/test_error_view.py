@@ -22,7 +22,7 @@ from pps_cli.error_view import (
     error_view,
     segment_outcomes,
 )
-from pps_cli.partpq import EmptyConfusionError, pixel_runs, runs_stats
+from pps_cli.metrics.partpq import EmptyConfusionError, pixel_runs, runs_stats
 from pps_cli.specs import load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"

@@ -1,11 +1,11 @@
 """Error views: which pixels are true positives, false positives, false negatives or ignored.
 
 The outcome of every segment comes from the matching rules of the metric (PPS_REFERENCE.md
-section 7), on the same run-length encoding and GT decoding as :mod:`pps_cli.partpq`
-(:func:`~pps_cli.partpq.pixel_runs` and its GT decoding are reused, not rewritten). The metric
+section 7), on the same run-length encoding and GT decoding as :mod:`pps_cli.metrics.partpq`
+(:func:`~pps_cli.metrics.partpq.pixel_runs` and its GT decoding are reused, not rewritten). The metric
 only returns counts, so :func:`segment_outcomes` repeats its matching loop and keeps, per
 segment, what the loop decided; ``tests/test_error_view.py`` checks that the counts of these
-outcomes equal :func:`~pps_cli.partpq.runs_stats` on every demo image and on hand-made cases.
+outcomes equal :func:`~pps_cli.metrics.partpq.runs_stats` on every demo image and on hand-made cases.
 
 Pixel codes (:func:`error_codes`), painted by :func:`colorize_errors`, in priority order:
 
@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import NO_PART, VOID
-from .partpq import (
+from .metrics.partpq import (
     FP_IGNORED_OVERLAP,
     MATCH_IOU,
     PartPQStats,
@@ -112,7 +112,7 @@ class SegmentOutcomes(NamedTuple):
     ignore: NDArray[np.int32]
 
     def counts(self, spec: EvalSpec) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-        """(tp, fp, fn) per category (ascending eval sid), as :func:`~pps_cli.partpq.runs_stats` counts them."""
+        """(tp, fp, fn) per category (ascending eval sid), as :func:`~pps_cli.metrics.partpq.runs_stats` counts them."""
         size = len(spec.eval_sids)
         gt_c = spec.category_index[self.gt_sid].astype(np.intp)
         pred_c = spec.category_index[self.pred_sid].astype(np.intp)
@@ -128,13 +128,13 @@ def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec) -> SegmentOutcomes:
     Parameters
     ----------
     runs : PixelRuns
-        From :func:`pps_cli.partpq.pixel_runs`.
+        From :func:`pps_cli.metrics.partpq.pixel_runs`.
     spec : EvalSpec
 
     Raises
     ------
     GroundTruthError
-        As :func:`pps_cli.partpq.runs_stats`.
+        As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
     gt = _ground_truth(runs.uid, spec)
     length = runs.length
@@ -230,7 +230,7 @@ class ErrorView(NamedTuple):
         A segment key per pixel (predicted segment where the code comes from the prediction,
         GT segment otherwise), for boundaries.
     stats : PartPQStats
-        The metric's own statistics of the image (:func:`pps_cli.partpq.runs_stats`).
+        The metric's own statistics of the image (:func:`pps_cli.metrics.partpq.runs_stats`).
     part_pq : float or None
         The image's PartPQ over the categories it counts (None when it counts none).
     """
@@ -253,7 +253,7 @@ def error_view(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, spe
     Raises
     ------
     GroundTruthError, EmptyConfusionError
-        As :func:`pps_cli.partpq.runs_stats`.
+        As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
     runs = pixel_runs(gt_uids, pred_pps)
     stats = runs_stats(runs, spec=spec)

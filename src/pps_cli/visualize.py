@@ -793,7 +793,7 @@ def _error_panel(
 ) -> tuple[tuple[str, NDArray[np.uint8]], tuple[int, ...]]:
     """The titled error view of one image (``errors: PartPQ x``) and the error codes it contains."""
     from .error_view import code_counts, colorize_errors, error_view
-    from .partpq import EmptyConfusionError, GroundTruthError
+    from .metrics.partpq import EmptyConfusionError, GroundTruthError
 
     try:
         view = error_view(uids, pps, spec=spec)
