@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .commands.compare import compare_command
 from .commands.demo import demo_command
 from .commands.evaluate import evaluate_command
 from .commands.images_json import images_json_command
 from .commands.panoptic import panoptic_command
 from .commands.pps import pps_command
+from .commands.report import report_command
 from .commands.run import run_command
 from .commands.specs import specs_command
 from .commands.visualize import visualize_command
@@ -32,6 +34,8 @@ app.command("run")(run_command)
 app.command("specs")(specs_command)
 app.command("demo")(demo_command)
 app.command("visualize")(visualize_command)
+app.command("report")(report_command)
+app.command("compare")(compare_command)
 
 
 def _version(value: bool) -> None:
