@@ -15,7 +15,8 @@ from ._common import out, user_errors
 
 def report_command(
     results: Annotated[
-        list[Path], typer.Argument(help="results.json of pps evaluate or pps run output folders (the first is the baseline).", exists=True)
+        list[Path],
+        typer.Argument(help="results.json of pps evaluate or pps run output folders (the first is the baseline).", exists=True),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.", dir_okay=False)],
     label: Annotated[

@@ -129,7 +129,8 @@ def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int =
             continue  # the table has it; bars of PartPQ and PQ are the ones to compare
         values = [[class_value(run.results, sid, key) for sid in names] for run in runs]
         chart_names = [f"{sid} {name}" for sid, name in names.items()]
-        class_charts.append({"title": f"{metric_title} per class", "svg": charts.class_bars(chart_names, values, labels, metric=metric_title)})
+        svg = charts.class_bars(chart_names, values, labels, metric=metric_title)
+        class_charts.append({"title": f"{metric_title} per class", "svg": svg})
     per_image = [[float(r["PartPQ"]) for r in run.per_image or () if isinstance(r.get("PartPQ"), int | float)] for run in runs]
     distribution = charts.distribution(per_image, labels) if any(per_image) else None
     worst_sections: list[dict[str, Any]] = []

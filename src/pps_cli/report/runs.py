@@ -7,6 +7,7 @@ evaluation does not have (older files have PartPQ only: no ``pq`` or ``miou`` ke
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Sequence
@@ -124,7 +125,7 @@ def load_runs(sources: Sequence[str | os.PathLike[str]], labels: Sequence[str] |
     for run in runs:
         count = seen.get(run.label, 0) + 1
         seen[run.label] = count
-        unique.append(run if count == 1 else Run(f"{run.label} ({count})", run.path, run.results, run.per_image, run.per_image_path))
+        unique.append(run if count == 1 else dataclasses.replace(run, label=f"{run.label} ({count})"))
     return unique
 
 
