@@ -22,4 +22,4 @@ def require_report_extra() -> None:
         except ImportError:
             missing.append(module)
     if missing:
-        raise PpsError("pps report", f"needs {' and '.join(missing)}, which are not installed: {REPORT_EXTRA}")
+        raise PpsError("pps report", f"{' and '.join(missing)} not installed; install the report extra: {REPORT_EXTRA}")

@@ -1,0 +1,210 @@
+"""`pps report` and `pps compare` on two demo evaluations; the page in headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pps_cli.cli import app
+from pps_cli.io import read_png, write_png
+from pps_cli.report.compare import make_row
+from pps_cli.report.runs import load_run
+from pps_cli.synth import generate_demo
+
+runner = CliRunner()
+ROAD, SIDEWALK = 7, 8
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two evaluations of the same tiny demo: A as predicted, B with every road pixel of the
+    first image predicted as sidewalk (road gets worse, the rest stays)."""
+    root = tmp_path_factory.mktemp("report")
+    demo = root / "demo"
+    generate_demo(demo, num_images=3, height=64, width=128, seed=5)
+    pred = demo / "predictions"
+    a = root / "A"
+    args = ["run", "-s", "cpp-default", "--gt", str(demo / "gt"), "--parts", str(pred / "parts"), "--semantic"]
+    args += [str(pred / "semantic"), "--instances", str(pred / "instances.json"), "-o", str(a), "-j", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    b_pred = root / "B_pps"
+    shutil.copytree(a / "pps", b_pred)
+    first = sorted(b_pred.glob("*.png"))[0]
+    pps = read_png(first, channels=3)
+    pps[pps[..., 0] == ROAD, 0] = SIDEWALK
+    write_png(first, pps)
+    b = root / "B"
+    args = ["evaluate", "-s", "cpp-default", "--gt", str(demo / "gt"), "--pred", str(b_pred), "--images", str(a / "images.json")]
+    result = runner.invoke(app, [*args, "-o", str(b / "results.json"), "--per-image", str(b / "per_image.jsonl"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    return a, b
+
+
+# ----------------------------------------------------------------------------- pps compare
+
+
+def test_compare_json_sorted_by_change_with_winner(runs):
+    a, b = runs
+    result = runner.invoke(app, ["compare", str(a), str(b / "results.json"), "--label", "base", "--label", "worse", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["runs"] == ["base", "worse"]
+    summary = {row["metric"]: row for row in doc["summary"]}
+    assert summary["PartPQ"]["winner"] == "base" and summary["PartPQ"]["delta"]["worse"] < 0
+    base = json.loads((a / "results.json").read_text())
+    assert summary["PartPQ"]["values"]["base"] == base["summary"]["all"]["PartPQ"]
+    road = next(row for row in doc["classes"] if row["sid"] == str(ROAD) and row["metric"] == "PartPQ")
+    assert road["winner"] == "base" and road["delta"]["worse"] < 0
+    changes = [max((abs(d) for d in row["delta"].values() if d is not None), default=0) for row in doc["classes"]]
+    assert changes == sorted(changes, reverse=True) and changes[0] > 0
+    unchanged = [row for row, change in zip(doc["classes"], changes, strict=True) if change == 0 and None not in row["values"].values()]
+    assert unchanged and all(row["winner"] is None for row in unchanged)  # a tie has no winner
+
+
+def test_compare_terminal_table(runs):
+    a, b = runs
+    result = runner.invoke(app, ["compare", str(a), str(b), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert "PartPQ all" in result.stdout and "7 road" in result.stdout and "*" in result.stdout
+    assert "3 of" in result.stdout  # --top 3
+    # labels default to the folder names
+    assert " A " in result.stdout and " B " in result.stdout
+
+
+def test_compare_rows():
+    row = make_row("PartPQ", "x", [0.5, 0.7, None, 0.7])
+    assert row.deltas == (pytest.approx(0.2), None, pytest.approx(0.2)) and row.winner is None  # tie between 1 and 3
+    assert make_row("PartPQ", "x", [0.5, 0.4]).winner == 0 and make_row("PQ", "x", [None, 0.4]).winner is None
+
+
+def test_compare_errors_are_one_line(runs, tmp_path):
+    a, _ = runs
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": []}')
+    result = runner.invoke(app, ["compare", str(a), str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {bad}: not a results file of pps evaluate (no 'summary' and 'categories'; write one with -o)"
+    result = runner.invoke(app, ["compare", str(a), str(a), "--label", "one"])
+    assert result.exit_code == 2 and result.stderr.strip() == "error: --label: 1 labels for 2 results; give one per results file, in order"
+    result = runner.invoke(app, ["compare", str(tmp_path)])
+    assert result.exit_code == 2 and "no results.json in this folder" in result.stderr
+
+
+# ----------------------------------------------------------------------------- pps report
+
+
+def _report(tmp_path, *args):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", *map(str, args), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")
+
+
+def test_page_names_every_class_and_run_and_embeds_no_url(runs, tmp_path):
+    a, b = runs
+    page = _report(tmp_path, a, b, "--label", "base model", "--label", "new model", "--worst", "2")
+    for sid, category in json.loads((a / "results.json").read_text())["categories"].items():
+        assert f"{sid} {html.escape(category['name'])}" in page
+    assert page.count("base model") >= 3 and page.count("new model") >= 3
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*//""", page)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(?!data:|#)[a-z]+:""", page)  # only data: URIs and #fragments
+    assert page.count("<svg") == 2  # PartPQ per class and the per-image distribution
+    assert page.count('src="data:image/png;base64,') == 2 * 2 * 3  # 2 runs x 2 worst images x (GT, prediction, errors)
+    data = json.loads(html.unescape(re.search(r'<script type="application/json" id="pps-data">(.*?)</script>', page, re.S).group(1)))
+    assert [r["label"] for r in data["runs"]] == ["base model", "new model"] and len(data["runs"][1]["per_image"]) == 3
+    assert page.count('id="pps-data"') == 1
+
+
+def test_page_escapes_user_text(runs, tmp_path):
+    a, _ = runs
+    page = _report(tmp_path, a, "--label", "<script>alert(1)</script>", "--worst", "0")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 1  # only the JSON data element
+
+
+def test_page_with_pq_and_miou_and_without_per_image(runs, tmp_path):
+    a, _ = runs
+    doc = json.loads((a / "results.json").read_text())
+    group = {"pq": 0.5, "sq": 0.8, "rq": 0.625, "n": 3}
+    doc["pq"] = {"All": group, "Things": group, "Stuff": None, "Parts": group, "NoParts": group,
+                 "per_class": {str(ROAD): {"name": "road", "isthing": False, "has_parts": False, "pq": 0.9, "sq": 0.9, "rq": 1.0,
+                                           "tp": 3, "fp": 0, "fn": 0, "iou_sum": 2.7}}}  # fmt: skip
+    doc["miou"] = {"scene": {"mIoU": 0.61, "per_class": {str(ROAD): 0.95}, "names": {str(ROAD): "road"}},
+                   "parts": {"mIoU": None, "per_class": {}, "names": {}, "background": None}}  # fmt: skip
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(doc))
+    page = _report(tmp_path, a / "results.json", new)
+    for title in ("PartPQ all", "PQ all", "PQ things", "mIoU"):
+        assert f'<div class="title">{title}</div>' in page
+    assert "PQ stuff" not in page and "part mIoU" not in page  # null in every run
+    assert page.count("<svg") == 3  # PartPQ and PQ per class, distribution (of the first run)
+    assert load_run(new).per_image is None and load_run(a).per_image is not None
+
+
+def test_report_errors(runs, tmp_path, monkeypatch):
+    a, _ = runs
+    out = tmp_path / "r.html"
+    out.write_text("old")
+    result = runner.invoke(app, ["report", str(a), "-o", str(out)])
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {out}: already exists; add --overwrite to replace it"
+    assert out.read_text() == "old"
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    result = runner.invoke(app, ["report", str(a), "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 2
+    # (the shared error printer of main still reads "[report]" as rich markup; issue 12 prints messages verbatim)
+    assert result.stderr.strip().startswith("error: pps report: jinja2 not installed; install the report extra: pip install 'pps-cli")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_import_pps_cli_loads_neither_matplotlib_nor_jinja2():
+    code = "import sys, pps_cli, pps_cli.cli; print('matplotlib' in sys.modules, 'jinja2' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == ["False", "False"]
+
+
+# ----------------------------------------------------------------------------- in a real browser
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+]  # fmt: skip
+
+
+def _chromium(tmp_path, *args):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "headless Chromium is required: apt-get install -y chromium (CI installs it)"
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    return subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_page_renders_in_headless_chromium(runs, tmp_path):
+    a, b = runs
+    _report(tmp_path, a, b, "--worst", "2")
+    url = (tmp_path / "report.html").resolve().as_uri()
+    dom = _chromium(tmp_path, "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "<svg" in dom.stdout and dom.stdout.count("<img") == 12 and "Worst images of A" in dom.stdout
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    shot = tmp_path / "shot.png"
+    result = _chromium(tmp_path, "--window-size=1280,3000", f"--screenshot={shot}", url)
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    assert [line for line in result.stderr.splitlines() if "CONSOLE" in line] == []
+    image = read_png(shot, channels=3)
+
+    def pixels(rgb, rows=slice(None)):
+        return int(np.all(image[rows] == np.array(rgb, np.uint8), axis=-1).sum())
+
+    # bars of both runs (matplotlib's first two cycle colors) in the per-class chart
+    assert pixels((31, 119, 180)) > 2000 and pixels((255, 127, 14)) > 2000
+    # the error view thumbnails: true positive green
+    assert pixels((30, 160, 60)) > 2000
