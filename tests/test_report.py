@@ -118,7 +118,7 @@ def test_page_names_every_class_and_run_and_embeds_no_url(runs, tmp_path):
     assert "http://" not in page and "https://" not in page
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*//""", page)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(?!data:|#)[a-z]+:""", page)  # only data: URIs and #fragments
-    assert page.count("<svg") == 2  # PartPQ per class and the per-image distribution
+    assert page.count("<svg") == 3  # PartPQ and PQ per class, the per-image distribution
     assert page.count('src="data:image/png;base64,') == 2 * 2 * 3  # 2 runs x 2 worst images x (GT, prediction, errors)
     data = json.loads(html.unescape(re.search(r'<script type="application/json" id="pps-data">(.*?)</script>', page, re.S).group(1)))
     assert [r["label"] for r in data["runs"]] == ["base model", "new model"] and len(data["runs"][1]["per_image"]) == 3
@@ -132,23 +132,26 @@ def test_page_escapes_user_text(runs, tmp_path):
     assert page.count("<script") == 1  # only the JSON data element
 
 
-def test_page_with_pq_and_miou_and_without_per_image(runs, tmp_path):
-    a, _ = runs
+def test_results_without_pq_and_miou_show_partpq_only(runs, tmp_path):
+    a, b = runs
     doc = json.loads((a / "results.json").read_text())
-    group = {"pq": 0.5, "sq": 0.8, "rq": 0.625, "n": 3}
-    doc["pq"] = {"All": group, "Things": group, "Stuff": None, "Parts": group, "NoParts": group,
-                 "per_class": {str(ROAD): {"name": "road", "isthing": False, "has_parts": False, "pq": 0.9, "sq": 0.9, "rq": 1.0,
-                                           "tp": 3, "fp": 0, "fn": 0, "iou_sum": 2.7}}}  # fmt: skip
-    doc["miou"] = {"scene": {"mIoU": 0.61, "per_class": {str(ROAD): 0.95}, "names": {str(ROAD): "road"}},
-                   "parts": {"mIoU": None, "per_class": {}, "names": {}, "background": None}}  # fmt: skip
-    new = tmp_path / "new.json"
-    new.write_text(json.dumps(doc))
-    page = _report(tmp_path, a / "results.json", new)
-    for title in ("PartPQ all", "PQ all", "PQ things", "mIoU"):
+    assert doc["pq"]["All"]["pq"] is not None and doc["miou"]["scene"]["mIoU"] is not None  # pps evaluate writes them
+    for key in ("pq", "miou"):
+        del doc[key]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    page = _report(tmp_path, old)
+    assert '<div class="title">PartPQ all</div>' in page and '<div class="title">PartPQ no-parts</div>' in page
+    assert '"title">PQ all<' not in page and '"title">mIoU<' not in page and "<h3>PQ per class" not in page
+    assert page.count("<svg") == 1  # PartPQ per class; no per-image file beside old.json
+    assert load_run(old).per_image is None and load_run(a).per_image is not None
+    # an old and a new evaluation side by side: PQ and mIoU of the old one are "-", no winner
+    page = _report(tmp_path, old, b, "--overwrite")
+    for title in ("PartPQ all", "PQ all", "PQ things", "PQ stuff", "mIoU", "part mIoU"):
         assert f'<div class="title">{title}</div>' in page
-    assert "PQ stuff" not in page and "part mIoU" not in page  # null in every run
-    assert page.count("<svg") == 3  # PartPQ and PQ per class, distribution (of the first run)
-    assert load_run(new).per_image is None and load_run(a).per_image is not None
+    result = runner.invoke(app, ["compare", str(old), str(b), "--json"])
+    pq = next(row for row in json.loads(result.stdout)["summary"] if row["metric"] == "PQ")
+    assert pq["values"]["old"] is None and pq["winner"] is None and pq["delta"]["B"] is None
 
 
 def test_report_errors(runs, tmp_path, monkeypatch):

@@ -2,7 +2,7 @@
 
 The outcome of every segment comes from the matching rules of the metric (PPS_REFERENCE.md
 section 7), on the same run-length encoding and GT decoding as :mod:`pps_cli.metrics.partpq`
-(:func:`~pps_cli.metrics.partpq.pixel_runs` and its GT decoding are reused, not rewritten). The metric
+(:func:`~pps_cli.metrics.runs.pixel_runs` and its GT decoding are reused, not rewritten). The metric
 only returns counts, so :func:`segment_outcomes` repeats its matching loop and keeps, per
 segment, what the loop decided; ``tests/test_error_view.py`` checks that the counts of these
 outcomes equal :func:`~pps_cli.metrics.partpq.runs_stats` on every demo image and on hand-made cases.
@@ -30,20 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import NO_PART, VOID
-from .metrics.partpq import (
-    FP_IGNORED_OVERLAP,
-    MATCH_IOU,
-    PartPQStats,
-    PixelRuns,
-    _compact,
-    _count,
-    _distinct,
-    _ground_truth,
-    _lookup,
-    pixel_runs,
-    runs_stats,
-    summarize,
-)
+from .metrics.partpq import FP_IGNORED_OVERLAP, MATCH_IOU, PartPQStats, _ground_truth, runs_stats, summarize
+from .metrics.runs import PixelRuns, RunLabels, count, distinct, label_runs, lookup, pixel_runs
 from .specs import EvalSpec
 
 VOID_CODE, IGNORED, TP_OUTSIDE, TP, PART, FN, FP, FP_FN = range(8)
@@ -122,42 +110,44 @@ class SegmentOutcomes(NamedTuple):
         return tp, fp, fn
 
 
-def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec) -> SegmentOutcomes:
+def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> SegmentOutcomes:
     """Match GT and predicted segments of one image as the metric does and keep every decision.
 
     Parameters
     ----------
     runs : PixelRuns
-        From :func:`pps_cli.metrics.partpq.pixel_runs`.
+        From :func:`pps_cli.metrics.runs.pixel_runs`.
     spec : EvalSpec
+    labels : RunLabels, optional
+        :func:`pps_cli.metrics.runs.label_runs` of ``runs`` (computed when not given).
 
     Raises
     ------
     GroundTruthError
         As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
-    gt = _ground_truth(runs.uid, spec)
+    if labels is None:
+        labels = label_runs(runs, spec)
+    gt = _ground_truth(labels.gt, spec)
     length = runs.length
-    pred_class = (runs.pred & 0xFF).astype(np.int32)
     pred_part = (runs.pred >> 16).astype(np.int32)
-    pred_key = np.where(spec.category_index[pred_class] >= 0, (pred_class << 8) | ((runs.pred >> 8) & 0xFF), -1)
-    pred_keys, pred_segment = _compact(pred_key, size=256 * 256)
-    num_pred, num_gt = pred_keys.size, gt.segment_sid.size
-    pred_sid = (pred_keys >> 8).astype(np.int32)
+    pred_segment = labels.pred.segment
+    num_pred, num_gt = labels.pred.keys.size, gt.segment_sid.size
+    pred_sid = labels.pred.sid
     in_pred = pred_segment >= 0
-    sid_of_pred = _lookup(pred_sid, pred_segment, -1)
-    sid_of_gt = _lookup(gt.segment_sid, gt.segment, -1)
-    in_g = (gt.segment >= 0) & ~_lookup(gt.removed, gt.segment, True) & (gt.ignore != sid_of_gt)
-    g_area = _count(gt.segment[in_g], length[in_g], num_gt)
-    p_area = _count(pred_segment[in_pred], length[in_pred], num_pred)
+    sid_of_pred = lookup(pred_sid, pred_segment, -1)
+    sid_of_gt = lookup(gt.segment_sid, gt.segment, -1)
+    in_g = (gt.segment >= 0) & ~lookup(gt.removed, gt.segment, True) & (gt.ignore != sid_of_gt)
+    g_area = count(gt.segment[in_g], length[in_g], num_gt)
+    p_area = count(pred_segment[in_pred], length[in_pred], num_pred)
     void = in_pred & (gt.ignore == VOID)
-    p_void = _count(pred_segment[void], length[void], num_pred)
+    p_void = count(pred_segment[void], length[void], num_pred)
     own_crowd = in_pred & (gt.ignore == sid_of_pred)
-    p_crowd = _count(pred_segment[own_crowd], length[own_crowd], num_pred)
+    p_crowd = count(pred_segment[own_crowd], length[own_crowd], num_pred)
 
     pair = in_g & in_pred & (sid_of_gt == sid_of_pred)
-    pair_keys, pair_inverse = _distinct(gt.segment[pair] * num_pred + pred_segment[pair])
-    pair_inter = _count(pair_inverse, length[pair], pair_keys.size)
+    pair_keys, pair_inverse = distinct(gt.segment[pair] * num_pred + pred_segment[pair])
+    pair_inter = count(pair_inverse, length[pair], pair_keys.size)
     candidates: dict[int, list[tuple[int, int]]] = {}
     for key, inter in zip(pair_keys.tolist(), pair_inter.tolist(), strict=True):
         candidates.setdefault(key // num_pred, []).append((key % num_pred, inter))
@@ -195,17 +185,17 @@ def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec) -> SegmentOutcomes:
 def run_codes(outcomes: SegmentOutcomes, *, spec: EvalSpec) -> NDArray[np.uint8]:
     """(R,) uint8 error code of each run (see the module docstring for the priority order)."""
     o = outcomes
-    gt_state = _lookup(o.gt_outcome, o.gt_segment, 0)
-    pred_state = _lookup(o.pred_outcome, o.pred_segment, 0)
+    gt_state = lookup(o.gt_outcome, o.gt_segment, 0)
+    pred_state = lookup(o.pred_outcome, o.pred_segment, 0)
     fp = pred_state == _SEG_MISS
     fn = (gt_state == _SEG_MISS) & o.in_g
     gt_tp = (gt_state == _SEG_TP) & o.in_g
     pred_tp = pred_state == _SEG_TP
-    overlap = gt_tp & pred_tp & (_lookup(o.match, o.gt_segment, -1) == o.pred_segment)
+    overlap = gt_tp & pred_tp & (lookup(o.match, o.gt_segment, -1) == o.pred_segment)
     part = o.pred_part
     if spec.ignore_label != VOID:
         part = np.where(part == spec.ignore_label, VOID, part)
-    part_error = overlap & spec.is_parts[np.maximum(_lookup(o.gt_sid, o.gt_segment, 0), 0)]
+    part_error = overlap & spec.is_parts[np.maximum(lookup(o.gt_sid, o.gt_segment, 0), 0)]
     part_error &= (o.gt_part != NO_PART) & (part != o.gt_part)
     # a TP prediction over void is left out of its IoU: shown as void
     outside = (gt_tp | (pred_tp & (o.ignore != VOID))) & ~overlap
@@ -256,11 +246,12 @@ def error_view(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, spe
         As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
     runs = pixel_runs(gt_uids, pred_pps)
-    stats = runs_stats(runs, spec=spec)
     shape = gt_uids.shape
     if runs.length.size == 0:
-        return ErrorView(np.zeros(shape, np.uint8), np.zeros(shape, np.int64), stats, None)
-    outcomes = segment_outcomes(runs, spec=spec)
+        return ErrorView(np.zeros(shape, np.uint8), np.zeros(shape, np.int64), runs_stats(runs, spec=spec), None)
+    labels = label_runs(runs, spec)
+    stats = runs_stats(runs, spec=spec, labels=labels)
+    outcomes = segment_outcomes(runs, spec=spec, labels=labels)
     codes = run_codes(outcomes, spec=spec)
     from_pred = (codes == FP) | (codes == FP_FN) | ((codes == IGNORED) & (outcomes.pred_segment >= 0))
     segment = np.where(from_pred, outcomes.pred_segment + 1, -(outcomes.gt_segment + 2)).astype(np.int64)

@@ -66,10 +66,17 @@ def run_spec(run: Run) -> EvalSpec | None:
 
 
 def _find(path: str | None, run: Run) -> Path | None:
+    """The file a per-image record names: as written (relative to the current folder), else the
+    longest tail of it found under the results file's folder (``OUT/pps/x.png`` written by
+    ``pps run -o OUT`` from another folder, or a moved output folder)."""
     if not path:
         return None
     candidate = Path(path)
-    for option in (candidate, run.path.parent / candidate):
+    if candidate.is_file():
+        return candidate
+    parts = candidate.parts[1:] if candidate.is_absolute() else candidate.parts
+    for k in range(len(parts)):
+        option = run.path.parent.joinpath(*parts[k:])
         if option.is_file():
             return option
     return None
