@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .runs import Run, available_class_metrics, available_metrics, class_names, class_value, metric_value
+from .runs import CLASS_METRICS, Run, available_class_metrics, available_metrics, class_names, class_value, metric_value
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class Comparison:
 def compare(runs: Sequence[Run]) -> Comparison:
     """Compare runs: every summary metric present in any run, every class x metric present.
 
-    Per-class rows are sorted by :attr:`Row.change` (largest first), ties by class id then metric.
+    Per-class rows are sorted by :attr:`Row.change` (largest first), ties by class id, then PartPQ,
+    PQ, IoU.
     """
     summary = tuple(make_row(key, title, [metric_value(r.results, key) for r in runs]) for key, title in available_metrics(runs))
     names = class_names(runs)
@@ -102,5 +103,6 @@ def compare(runs: Sequence[Run]) -> Comparison:
         for key, _ in available_class_metrics(runs)
     ]
     order = {sid: n for n, sid in enumerate(names)}
-    rows.sort(key=lambda row: (-row.change, order[row.sid or ""], row.metric))
+    metric_order = {key: n for n, (key, _) in enumerate(CLASS_METRICS)}
+    rows.sort(key=lambda row: (-row.change, order[row.sid or ""], metric_order[row.metric]))
     return Comparison(tuple(r.label for r in runs), summary, tuple(rows))
