@@ -211,3 +211,27 @@ def test_page_renders_in_headless_chromium(runs, tmp_path):
     assert pixels((31, 119, 180)) > 2000 and pixels((255, 127, 14)) > 2000
     # the error view thumbnails: true positive green
     assert pixels((30, 160, 60)) > 2000
+
+
+def test_thumbnails_find_files_from_another_folder_or_say_why_not(runs, tmp_path, monkeypatch):
+    from pps_cli.report.thumbnails import worst_images
+
+    a, _ = runs
+    moved = tmp_path / "moved"
+    shutil.copytree(a, moved)
+    lines = [json.loads(line) for line in (moved / "per_image.jsonl").read_text().splitlines()]
+    for line in lines:  # as `pps run -o out` writes them when run from the folder above
+        line["prediction"] = f"out/pps/{line['prediction'].rsplit('/', 1)[1]}"
+    (moved / "per_image.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    monkeypatch.chdir(tmp_path)
+    run = load_run(moved)
+    from pps_cli.specs import load_eval_spec
+
+    images = worst_images(run, 2, load_eval_spec("cpp-default"))
+    assert [i.missing for i in images] == [None, None] and all(i.errors.startswith("data:image/png;base64,") for i in images)
+    assert [i.part_pq for i in images] == sorted(line["PartPQ"] for line in lines)[:2]
+    shutil.rmtree(moved / "pps")
+    images = worst_images(run, 1, load_eval_spec("cpp-default"))
+    assert images[0].gt is None and images[0].missing.startswith("file not found: out/pps/")
+    page = _report(tmp_path, moved, "--worst", "1")
+    assert "no images: file not found: out/pps/" in page
