@@ -123,6 +123,7 @@ def test_page_names_every_class_and_run_and_embeds_no_url(runs, tmp_path):
     data = json.loads(html.unescape(re.search(r'<script type="application/json" id="pps-data">(.*?)</script>', page, re.S).group(1)))
     assert [r["label"] for r in data["runs"]] == ["base model", "new model"] and len(data["runs"][1]["per_image"]) == 3
     assert page.count('id="pps-data"') == 1
+    assert re.search(r"PartPQ [\d.]+, PQ [\d.]+ <span", page)  # the worst images' captions (per-image PQ)
 
 
 def test_page_escapes_user_text(runs, tmp_path):

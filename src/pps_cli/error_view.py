@@ -85,6 +85,8 @@ class SegmentOutcomes(NamedTuple):
         Predicted segment matched to each GT segment, -1 if none.
     gt_sid, pred_sid : (S,), (P,) int32
         Class of each segment.
+    ignore : (R,) int32
+        The metric's ignore value of each run: 255 void, a sid for crowd of that sid, else 0.
     """
 
     gt_segment: NDArray[np.intp]

@@ -148,6 +148,7 @@ def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int =
                         {
                             "image": image,
                             "part_pq": _pct(image.part_pq),
+                            "pq": None if image.pq is None else _pct(image.pq),
                             "others": [
                                 {"label": other.label, "value": _pct(by_run[j].get(image.image_id))}
                                 for j, other in enumerate(runs)

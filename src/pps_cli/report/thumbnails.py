@@ -38,6 +38,8 @@ class WorstImage:
 
     image_id: str
     part_pq: float
+    pq: float | None = None
+    """The image's PQ, when the per-image record has it."""
     gt: str | None = None
     prediction: str | None = None
     errors: str | None = None
@@ -93,20 +95,21 @@ def worst_images(run: Run, count: int, spec: EvalSpec | None) -> list[WorstImage
     result = []
     for record in worst_records(run, count):
         image_id, part_pq = str(record["image_id"]), float(record["PartPQ"])
+        pq = record.get("PQ") if isinstance(record.get("PQ"), int | float) else None
         gt_path, pred_path = _find(record.get("gt"), run), _find(record.get("prediction"), run)
         if spec is None or palette is None:
-            result.append(WorstImage(image_id, part_pq, missing="the EvalSpec of the results could not be loaded"))
+            result.append(WorstImage(image_id, part_pq, pq, missing="the EvalSpec of the results could not be loaded"))
             continue
         if gt_path is None or pred_path is None:
             name = record.get("gt") if gt_path is None else record.get("prediction")
-            result.append(WorstImage(image_id, part_pq, missing=f"file not found: {name}"))
+            result.append(WorstImage(image_id, part_pq, pq, missing=f"file not found: {name}"))
             continue
         try:
             uids = read_uid_tiff(gt_path)
             pps = read_png(pred_path, channels=3)
             view = error_view(uids, pps, spec=spec)
         except (PpsError, GroundTruthError, EmptyConfusionError, ValueError) as e:
-            result.append(WorstImage(image_id, part_pq, missing=str(e)))
+            result.append(WorstImage(image_id, part_pq, pq, missing=str(e)))
             continue
         height, width = uids.shape
         out_w = min(THUMB_WIDTH, width)
@@ -118,6 +121,7 @@ def worst_images(run: Run, count: int, spec: EvalSpec | None) -> list[WorstImage
             WorstImage(
                 image_id,
                 part_pq,
+                pq,
                 gt=data_uri(colorize_labels(resize_nearest(gt, out_h, out_w), colors=palette.colors)),
                 prediction=data_uri(colorize_labels(resize_nearest(pred, out_h, out_w), colors=palette.colors)),
                 errors=data_uri(
