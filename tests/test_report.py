@@ -78,6 +78,9 @@ def test_compare_terminal_table(runs):
     assert "3 of" in result.stdout  # --top 3
     # labels default to the folder names
     assert " A " in result.stdout and " B " in result.stdout
+    # labels are text, not rich markup
+    result = runner.invoke(app, ["compare", str(a), str(b), "-l", "[bold]x[/]", "-l", "y", "--top", "1"])
+    assert result.exit_code == 0 and "[bold]x[/]" in result.stdout
 
 
 def test_compare_rows():

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..io import dumps_json
@@ -31,16 +32,17 @@ def _table(title: str, rows: tuple[Row, ...], labels: tuple[str, ...]) -> Table:
     if not title.startswith("summary"):
         table.add_column("metric")
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(escape(label), justify="right")
     for label in labels[1:]:
-        table.add_column(f"Δ {label}", justify="right")
+        table.add_column(f"Δ {escape(label)}", justify="right")
     table.add_column("best")
     for row in rows:
         values = [
             f"[bold]{_value(v)} *[/]" if k == row.winner else _value(v) for k, v in enumerate(row.values)
         ]
-        lead = [row.title] if row.sid is None else [row.title, row.metric]
-        table.add_row(*lead, *values, *(_delta(d) for d in row.deltas), "=" if row.winner is None else labels[row.winner])
+        lead = [escape(row.title)] if row.sid is None else [escape(row.title), row.metric]
+        best = "=" if row.winner is None else escape(labels[row.winner])
+        table.add_row(*lead, *values, *(_delta(d) for d in row.deltas), best)
     return table
 
 
