@@ -388,6 +388,20 @@ def test_cli_errors_on_demo_data_and_needs_both_inputs(tmp_path):
 
 
 def test_pascal_class_colors_are_distinct():
+    import itertools
+
+    from pps_cli.visualize import MIN_DELTA_E, _lab
+
     spec = load_eval_spec("ppp-default")
-    colors = {tuple(int(c) for c in Palette.from_spec(spec).colors[sid]) for sid in spec.eval_sids}
-    assert len(colors) == len(spec.eval_sids) == 59 and VOID_COLOR not in colors
+    colors = Palette.from_spec(spec).colors
+    lab = _lab(colors[list(spec.eval_sids)])
+    closest = min(float(np.linalg.norm(lab[a] - lab[b])) for a, b in itertools.combinations(range(59), 2))
+    # the VOC palette has sofa (0, 192, 0) and sign (32, 192, 0) at a Lab distance of 2.1
+    assert closest >= MIN_DELTA_E and len(spec.eval_sids) == 59
+    assert VOID_COLOR not in {tuple(int(c) for c in colors[sid]) for sid in spec.eval_sids}
+    kept = [sid for sid in spec.eval_sids if tuple(colors[sid]) == tuple(spec.dataset.colors[sid])]
+    assert len(kept) == 47 and tuple(colors[18]) == (0, 192, 0)  # the official color of sofa stays; sign (82) moves
+    assert tuple(colors[82]) != (32, 192, 0)
+    # Cityscapes colors are all distinct enough: kept as they are
+    cpp = load_eval_spec("cpp-default")
+    assert all(tuple(Palette.from_spec(cpp).colors[sid]) == tuple(cpp.dataset.colors[sid]) for sid in cpp.eval_sids)

@@ -319,6 +319,55 @@ def colorize_labels(
 # ----------------------------------------------------------------------------- palette and legend
 
 
+MIN_DELTA_E = 12.0
+"""Smallest CIE76 color difference (Lab distance) kept between the colors of evaluated classes."""
+_RESERVED_COLORS = (VOID_COLOR, BOUNDARY_COLOR)
+
+
+def _lab(colors: NDArray[np.number]) -> NDArray[np.float32]:
+    """(K, 3) RGB 0..255 -> (K, 3) CIE Lab (L 0..100)."""
+    rgb = np.asarray(colors, np.float32).reshape(1, -1, 3) / 255.0
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+
+
+def separate_colors(colors: NDArray[np.uint8], sids: Sequence[int], *, min_delta_e: float = MIN_DELTA_E) -> NDArray[np.uint8]:
+    """Make the colors of ``sids`` pairwise distinguishable, keeping every color that already is.
+
+    Parameters
+    ----------
+    colors : (256, 3) uint8
+        RGB per class id (the DatasetSpec's colors).
+    sids : sequence of int
+        Classes whose colors must differ (the evaluated ones), in priority order.
+    min_delta_e : float
+        Required Lab distance between any two of them, and to void black and boundary white.
+
+    Returns
+    -------
+    (256, 3) uint8
+        A copy in which each class (in ``sids`` order) whose color is closer than ``min_delta_e``
+        to an earlier class or a reserved color gets, instead, the color of an RGB grid (steps of
+        32) farthest from all colors kept so far. The Cityscapes colors are all kept; the PASCAL
+        (VOC) palette has near-identical pairs, e.g. sofa (0, 192, 0) and sign (32, 192, 0),
+        whose second member is replaced. Deterministic.
+    """
+    result = colors.copy()
+    kept = _lab(np.array(_RESERVED_COLORS))
+    grid = np.stack(np.meshgrid(*[np.arange(0, 257, 32).clip(0, 255)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+    grid_lab = _lab(grid)
+    grid_distance = np.min(np.linalg.norm(grid_lab[:, None] - kept[None], axis=-1), axis=1)  # to the nearest kept color
+    sids = list(dict.fromkeys(int(s) for s in sids))
+    own_lab = _lab(result[sids])
+    for sid, lab in zip(sids, own_lab, strict=True):
+        if float(np.min(np.linalg.norm(kept - lab, axis=1))) < min_delta_e:
+            best = int(np.argmax(grid_distance))
+            result[sid] = grid[best]
+            lab = grid_lab[best]
+        kept = np.vstack([kept, lab])
+        grid_distance = np.minimum(grid_distance, np.linalg.norm(grid_lab - lab, axis=1))
+    return result
+
+
 @dataclass(frozen=True, eq=False)
 class Palette:
     """Everything the coloring needs from the specs, as small picklable arrays.
@@ -327,7 +376,8 @@ class Palette:
     ----------
     colors : (256, 3) uint8
         RGB per class id: the DatasetSpec's ``scene_class2color`` (GT sids and, in every official
-        spec, eval sids are the same numbers); :data:`UNKNOWN_COLOR` beyond its classes.
+        spec, eval sids are the same numbers), made distinguishable for the evaluated classes by
+        :func:`separate_colors`; :data:`UNKNOWN_COLOR` beyond its classes.
     names : tuple of 256 str
         Class name per id: ``eval_sid2scene_label`` for evaluated sids, else the DatasetSpec
         name, else ``class <id>``.
@@ -353,6 +403,7 @@ class Palette:
         colors = np.tile(np.array(UNKNOWN_COLOR, np.uint8), (256, 1))
         n = min(len(dataset.colors), 256)
         colors[:n] = dataset.colors[:n]
+        colors = separate_colors(colors, spec.eval_sids)
         names = [f"class {sid}" for sid in range(256)]
         for sid, name in enumerate(dataset.class_names[:256]):
             names[sid] = name
