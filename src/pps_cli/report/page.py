@@ -127,10 +127,13 @@ def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int =
     for key, metric_title in available_class_metrics(runs):
         if key == "IoU":
             continue  # the table has it; bars of PartPQ and PQ are the ones to compare
-        values = [[class_value(run.results, sid, key) for sid in names] for run in runs]
-        chart_names = [f"{sid} {name}" for sid, name in names.items()]
-        svg = charts.class_bars(chart_names, values, labels, metric=metric_title)
-        class_charts.append({"title": f"{metric_title} per class", "svg": svg})
+        # classes no run counts (no TP, FP or FN anywhere) have no bar to show: left to the table
+        shown = [sid for sid in names if any(class_value(run.results, sid, key) is not None for run in runs)]
+        values = [[class_value(run.results, sid, key) for sid in shown] for run in runs]
+        svg = charts.class_bars([f"{sid} {names[sid]}" for sid in shown], values, labels, metric=metric_title)
+        hidden = len(names) - len(shown)
+        note = f"{hidden} classes with no TP, FP or FN in any run are left out (they are in the table)" if hidden else ""
+        class_charts.append({"title": f"{metric_title} per class", "svg": svg, "note": note})
     per_image = [[float(r["PartPQ"]) for r in run.per_image or () if isinstance(r.get("PartPQ"), int | float)] for run in runs]
     distribution = charts.distribution(per_image, labels) if any(per_image) else None
     worst_sections: list[dict[str, Any]] = []
