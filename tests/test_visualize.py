@@ -356,6 +356,8 @@ def test_error_view_panel_colors_known_pixels(tmp_path, palette):
     # ego vehicle is drawn as void in the GT and prediction panels too
     assert tuple(image[22, 7]) == VOID_COLOR and tuple(image[22 + 1, 8 + 4 + 7]) == VOID_COLOR
     assert FN not in results[0].error_codes and IGNORED not in results[0].error_codes
+    visualize(jobs, tmp_path / "out2", palette=palette, legend=False, workers=2, errors_spec=spec)
+    assert (tmp_path / "out2" / "x.png").read_bytes() == (tmp_path / "out" / "x.png").read_bytes()
 
 
 def test_error_legend_lists_outcomes_and_scales(palette):
