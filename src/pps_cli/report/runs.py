@@ -100,7 +100,7 @@ def load_run(source: str | os.PathLike[str], label: str | None = None) -> Run:
     source = Path(source)
     path = _results_path(source)
     results = read_json(path)
-    if not isinstance(results, dict) or not isinstance(results.get("summary"), dict) or not isinstance(results.get("categories"), dict):
+    if not (isinstance(results, dict) and all(isinstance(results.get(key), dict) for key in ("summary", "categories"))):
         raise PpsError(path, "not a results file of pps evaluate (no 'summary' and 'categories'; write one with -o)")
     per_image_path = _per_image_path(path)
     per_image = read_per_image(per_image_path) if per_image_path is not None else None
