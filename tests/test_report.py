@@ -98,8 +98,10 @@ def test_compare_errors_are_one_line(runs, tmp_path):
     assert result.stderr.strip() == f"error: {bad}: not a results file of pps evaluate (no 'summary' and 'categories'; write one with -o)"
     result = runner.invoke(app, ["compare", str(a), str(a), "--label", "one"])
     assert result.exit_code == 2 and result.stderr.strip() == "error: --label: 1 labels for 2 results; give one per results file, in order"
-    result = runner.invoke(app, ["compare", str(tmp_path)])
+    result = runner.invoke(app, ["compare", str(a), str(tmp_path)])
     assert result.exit_code == 2 and "no results.json in this folder" in result.stderr
+    result = runner.invoke(app, ["compare", str(a)])
+    assert result.exit_code == 2 and result.stderr.strip() == "error: RESULTS: give two or more results to compare (pps report shows one)"
 
 
 # ----------------------------------------------------------------------------- pps report

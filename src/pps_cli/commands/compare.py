@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import PpsError
 from ..io import dumps_json
 from ..report.compare import Comparison, Row, compare
 from ..report.runs import load_runs
@@ -76,6 +77,8 @@ def compare_command(
       pps compare runA/ runB/ --label A --label B --json > diff.json
     """
     with user_errors():
+        if len(results) < 2:
+            raise PpsError("RESULTS", "give two or more results to compare (pps report shows one)")
         runs = load_runs(results, label)
         comparison = compare(runs)
     if as_json:
