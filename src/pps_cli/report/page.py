@@ -19,7 +19,7 @@ from ..error_view import CODE_COLORS, CODE_NAMES, FN, FP, FP_FN
 from . import charts
 from .compare import Comparison, compare
 from .runs import Run, available_class_metrics, class_names, class_value
-from .thumbnails import WorstImage, run_spec, worst_images
+from .thumbnails import run_spec, worst_images
 
 TEMPLATE = "report.html.j2"
 
@@ -108,6 +108,50 @@ def _run_info(run: Run, k: int) -> dict[str, Any]:
     }
 
 
+def _class_charts(runs: Sequence[Run], names: dict[str, str]) -> list[dict[str, str]]:
+    """Bars of PartPQ and PQ per class (IoU is in the table only)."""
+    labels = [run.label for run in runs]
+    result = []
+    for key, metric_title in available_class_metrics(runs):
+        if key == "IoU":
+            continue
+        # classes no run counts (no TP, FP or FN anywhere) have no bar to show: left to the table
+        shown = [sid for sid in names if any(class_value(run.results, sid, key) is not None for run in runs)]
+        values = [[class_value(run.results, sid, key) for sid in shown] for run in runs]
+        svg = charts.class_bars([f"{sid} {names[sid]}" for sid in shown], values, labels, metric=metric_title)
+        hidden = len(names) - len(shown)
+        note = f"{hidden} classes with no TP, FP or FN in any run are left out (they are in the table)" if hidden else ""
+        result.append({"title": f"{metric_title} per class", "svg": svg, "note": note})
+    return result
+
+
+def _worst_sections(runs: Sequence[Run], worst: int) -> list[dict[str, Any]]:
+    """Per run with per-image results: its ``worst`` images, with the other runs' PartPQ on each."""
+    part_pq = [{str(r["image_id"]): r.get("PartPQ") for r in run.per_image or ()} for run in runs]
+    sections = []
+    for k, run in enumerate(runs):
+        if run.per_image is None or worst <= 0:
+            continue
+        items = []
+        for image in worst_images(run, worst, run_spec(run)):
+            others = [
+                {"label": other.label, "value": _pct(part_pq[j][image.image_id])}
+                for j, other in enumerate(runs)
+                if j != k and image.image_id in part_pq[j]
+            ]
+            pq = None if image.pq is None else _pct(image.pq)
+            items.append({"image": image, "part_pq": _pct(image.part_pq), "pq": pq, "others": others})
+        sections.append({"label": run.label, "color": charts.run_color(k), "images": items})
+    return sections
+
+
+def _error_legend() -> list[dict[str, str]]:
+    """Name and CSS background of every error-view color (FP and FN hatched as in the images)."""
+    legend = [{"name": name, "color": _css(CODE_COLORS[code])} for code, name in enumerate(CODE_NAMES)]
+    legend[FP_FN]["color"] = f"repeating-linear-gradient(45deg, {_css(CODE_COLORS[FP])} 0 3px, {_css(CODE_COLORS[FN])} 3px 6px)"
+    return legend
+
+
 def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int = 6) -> str:
     """The HTML page of one or more runs (see the module docstring and docs/report.md).
 
@@ -123,47 +167,7 @@ def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int =
     labels = [run.label for run in runs]
     comparison = compare(runs)
     names = class_names(runs)
-    class_charts = []
-    for key, metric_title in available_class_metrics(runs):
-        if key == "IoU":
-            continue  # the table has it; bars of PartPQ and PQ are the ones to compare
-        # classes no run counts (no TP, FP or FN anywhere) have no bar to show: left to the table
-        shown = [sid for sid in names if any(class_value(run.results, sid, key) is not None for run in runs)]
-        values = [[class_value(run.results, sid, key) for sid in shown] for run in runs]
-        svg = charts.class_bars([f"{sid} {names[sid]}" for sid in shown], values, labels, metric=metric_title)
-        hidden = len(names) - len(shown)
-        note = f"{hidden} classes with no TP, FP or FN in any run are left out (they are in the table)" if hidden else ""
-        class_charts.append({"title": f"{metric_title} per class", "svg": svg, "note": note})
     per_image = [[float(r["PartPQ"]) for r in run.per_image or () if isinstance(r.get("PartPQ"), int | float)] for run in runs]
-    distribution = charts.distribution(per_image, labels) if any(per_image) else None
-    worst_sections: list[dict[str, Any]] = []
-    if worst > 0:
-        for k, run in enumerate(runs):
-            if run.per_image is None:
-                continue
-            images: list[WorstImage] = worst_images(run, worst, run_spec(run))
-            by_run = [{str(r["image_id"]): r.get("PartPQ") for r in other.per_image or ()} for other in runs]
-            worst_sections.append(
-                {
-                    "label": run.label,
-                    "color": charts.run_color(k),
-                    "images": [
-                        {
-                            "image": image,
-                            "part_pq": _pct(image.part_pq),
-                            "pq": None if image.pq is None else _pct(image.pq),
-                            "others": [
-                                {"label": other.label, "value": _pct(by_run[j].get(image.image_id))}
-                                for j, other in enumerate(runs)
-                                if j != k and image.image_id in by_run[j]
-                            ],
-                        }
-                        for image in images
-                    ],
-                }
-            )
-    legend = [{"name": name, "color": _css(CODE_COLORS[code])} for code, name in enumerate(CODE_NAMES)]
-    legend[FP_FN]["color"] = f"repeating-linear-gradient(45deg, {_css(CODE_COLORS[FP])} 0 3px, {_css(CODE_COLORS[FN])} 3px 6px)"
     data = {
         "pps_version": __version__,
         "runs": [{"label": r.label, "results": r.results, "per_image": r.per_image} for r in runs],
@@ -175,12 +179,11 @@ def render_report(runs: Sequence[Run], *, title: str | None = None, worst: int =
         pps_version=__version__,
         runs=[_run_info(run, k) for k, run in enumerate(runs)],
         cards=_cards(comparison, runs),
-        class_charts=class_charts,
+        class_charts=_class_charts(runs, names),
         class_metrics=[key for key, _ in available_class_metrics(runs)],
         class_rows=_category_rows(runs, names),
-        distribution=distribution,
-        worst_sections=worst_sections,
-        error_legend=legend,
-        has_per_image=any(run.per_image is not None for run in runs),
+        distribution=charts.distribution(per_image, labels) if any(per_image) else None,
+        worst_sections=_worst_sections(runs, worst),
+        error_legend=_error_legend(),
         data=data,
     )
