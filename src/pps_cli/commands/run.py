@@ -10,7 +10,7 @@ import typer
 from ..errors import PpsError
 from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
-from .evaluate import results_table, warn_unknown_classes
+from .evaluate import default_tables, warn_unknown_classes
 
 FORMATS = ("auto", "coco", "cityscapes")
 
@@ -77,5 +77,5 @@ def run_command(
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(results_table(result.evaluation))
+    out.print(default_tables(result.evaluation))
     out.print(f"wrote every stage's outputs to {output}", highlight=False)
