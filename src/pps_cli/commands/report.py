@@ -32,7 +32,7 @@ def report_command(
     The page has no script and loads nothing from the network (works from file:// and as a
     mail attachment). Per-image results are found beside each results file (per_image.jsonl of
     pps run, or <stem>.jsonl); images come from the files they name. Needs the report extra:
-    pip install 'pps-cli[report]'.
+    pip install 'pps-cli\\[report]'.
 
     Examples:
 
