@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
+from .checks import check_layout, check_pps_channels, sample_indices
 from .constants import VOID
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
@@ -134,6 +135,8 @@ def evaluate(
     *,
     workers: int = 1,
     on_image: Callable[[ImageInfo], None] | None = None,
+    layout_check: bool = True,
+    channel_check: bool = True,
 ) -> Evaluation:
     """Compute PartPQ of the predictions in ``pred_dir`` against the GT in ``gt_dir``.
 
@@ -149,13 +152,21 @@ def evaluate(
         Worker processes; the result is bitwise identical for any value.
     on_image : callable, optional
         Called with each image once it is evaluated (in order), e.g. to advance a progress bar.
+    layout_check, channel_check : bool
+        Fail on GT of another dataset than the spec's, and on PPS PNGs whose channels look swapped
+        (:mod:`pps_cli.checks`).
 
     Raises
     ------
     PpsError
         For missing, unreadable or inconsistent files and invalid GT, naming the file.
     """
+    if layout_check:
+        check_layout(gt_dir, spec)
     jobs = find_jobs(images, gt_dir, pred_dir)
+    if channel_check:
+        sample = [read_png(jobs[i].pred_path, channels=3) for i in sample_indices(len(jobs))]
+        check_pps_channels(sample, spec, where=pred_dir)
     total = PartPQStats.zeros(len(spec.eval_sids))
     class_pixels = np.zeros(256, np.int64)
     per_image = []
