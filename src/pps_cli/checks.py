@@ -208,8 +208,8 @@ def check_pps_channels(images: Sequence[NDArray[np.uint8]], spec: EvalSpec, *, w
         raise PpsError(
             where,
             f"{fraction:.0%} of the PPS pixels hold class/part pairs {spec.name} cannot produce, but read with the "
-            "first and third channels swapped they fit: the PNGs look written as [part, instance, class] (BGR); "
-            "save them as RGB [class, instance, part] (or --no-channel-check)",
+            "first and third channels swapped they fit: the PNGs look written as part, instance, class (BGR); "
+            "save them as RGB = class, instance, part (or --no-channel-check)",
         )
 
 

@@ -5,6 +5,7 @@ See docs/inputs.md for the id spaces and for the thresholds behind each check.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,4 +35,17 @@ NoLayoutCheckOption = Annotated[
 NoChannelCheckOption = Annotated[
     bool,
     typer.Option("--no-channel-check", help="Accept PPS PNGs whose class and part channels look swapped (BGR)."),
+]
+OptionalImagesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--images",
+        help="images.json listing the images (ids suffice here); default: every image of the GT folder.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+IdsOption = Annotated[
+    str | None,
+    typer.Option("--ids", help="Evaluate only these images: ID,ID,... or a text file with one id per line."),
 ]

@@ -8,13 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..dataset import load_images
+from ..dataset import images_to_evaluate
 from ..errors import PpsError, summarize_list
 from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from ..io import write_bytes_atomic
 from ._common import (
     EvalSpecOption,
-    ImagesOption,
     WorkersOption,
     load_spec,
     out,
@@ -23,6 +22,7 @@ from ._common import (
     user_errors,
     warn,
 )
+from ._input_options import IdsOption, NoChannelCheckOption, NoLayoutCheckOption, OptionalImagesOption
 
 
 def evaluate_command(
@@ -45,7 +45,8 @@ def evaluate_command(
             file_okay=False,
         ),
     ],
-    images: ImagesOption,
+    images: OptionalImagesOption = None,
+    ids: IdsOption = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure).", dir_okay=False),
@@ -55,11 +56,14 @@ def evaluate_command(
         typer.Option("--per-image", help="Write one JSON line per image with its per-category stats.", dir_okay=False),
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    no_layout_check: NoLayoutCheckOption = False,
+    no_channel_check: NoChannelCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Compute PartPQ, PartSQ and PartRQ, identical to the panoptic_parts reference evaluator.
 
-    Every image of --images needs a GT file and a prediction whose name is its id (exact match).
+    Every image (of --images, else of the GT folder; --ids selects some) needs a GT file and a prediction
+    whose name is its id (exact match).
     Prints a table per category and the averages over all, parts and no-parts categories.
     """
     with user_errors():
@@ -67,7 +71,7 @@ def evaluate_command(
             if path is not None and path.exists() and not overwrite:
                 raise PpsError(path, f"already exists (given as {option}); add --overwrite to replace it")
         spec = load_spec(eval_spec)
-        image_list = load_images(images)
+        image_list = images_to_evaluate(gt, images, ids)
         with progress_bar() as progress:
             task = progress.add_task("evaluating", total=len(image_list))
             evaluation = evaluate(
@@ -77,6 +81,8 @@ def evaluate_command(
                 pred,
                 workers=resolve_workers(workers),
                 on_image=lambda _: progress.advance(task),
+                layout_check=not no_layout_check,
+                channel_check=not no_channel_check,
             )
         warn_unknown_classes(evaluation, pred)
         files = {}  # rendered first, then written: a failure leaves no partial output
