@@ -347,3 +347,71 @@ def test_pascal_gt_with_a_cityscapes_spec_and_the_reverse(demo, pascal):
     assert result.exit_code == 2 and "but EvalSpec ppp-default is for PASCAL-Panoptic-Parts: use -s cpp-default" in result.stderr
     result = invoke(evaluate_args(demo / "gt", demo / "predictions" / "pps", "cpp-grouped"))
     assert result.exit_code == 0, result.output
+
+
+# ----------------------------------------------------------------------------- which images are evaluated
+
+
+def _results(result_path: Path) -> dict:
+    document = json.loads(result_path.read_text())
+    return {"summary": document["summary"], "categories": document["categories"], "n": document["num_images"]}
+
+
+def test_evaluate_without_images_json_equals_with_it(demo, tmp_path):
+    gt, pred = demo / "gt", demo / "predictions" / "pps"
+    with_json = invoke(evaluate_args(gt, pred, "cpp-default", "--images", str(demo / "images.json"), "-o", str(tmp_path / "a.json")))
+    without = invoke(evaluate_args(gt, pred, "cpp-default", "-o", str(tmp_path / "b.json")))
+    assert with_json.exit_code == 0 and without.exit_code == 0, without.output
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    # an images.json with ids only is enough for evaluation
+    ids_only = {"images": [{"id": image["id"]} for image in json.loads((demo / "images.json").read_text())["images"]]}
+    (tmp_path / "ids.json").write_text(json.dumps(ids_only))
+    result = invoke(evaluate_args(gt, pred, "cpp-default", "--images", str(tmp_path / "ids.json"), "-o", str(tmp_path / "c.json")))
+    assert result.exit_code == 0, result.output
+    assert _results(tmp_path / "c.json") == _results(tmp_path / "a.json")
+
+
+def test_evaluate_ids_select_a_subset(demo, tmp_path):
+    gt, pred = demo / "gt", demo / "predictions" / "pps"
+    ids = [image["id"] for image in json.loads((demo / "images.json").read_text())["images"]]
+    subset = {"images": [image for image in json.loads((demo / "images.json").read_text())["images"] if image["id"] != ids[1]]}
+    (tmp_path / "subset.json").write_text(json.dumps(subset))
+    (tmp_path / "ids.txt").write_text(f"# two of three\n{ids[0]}\n\n{ids[2]}\n")
+    runs = {
+        "json": ["--images", str(tmp_path / "subset.json")],
+        "list": ["--ids", f"{ids[2]},{ids[0]}"],
+        "file": ["--ids", str(tmp_path / "ids.txt")],
+    }
+    for name, extra in runs.items():
+        result = invoke(evaluate_args(gt, pred, "cpp-default", *extra, "-o", str(tmp_path / f"{name}.json")))
+        assert result.exit_code == 0, result.output
+    assert _results(tmp_path / "list.json") == _results(tmp_path / "json.json") == _results(tmp_path / "file.json")
+    assert _results(tmp_path / "list.json")["n"] == 2
+    result = invoke(evaluate_args(gt, pred, "cpp-default", "--ids", "nope,frankfurt_000000_000019"))
+    assert result.exit_code == 2 and "error: --ids: 1 ids name no image of the ground truth: nope" in result.stderr
+
+
+def test_run_reads_tapps_folders_and_contiguous_ids_with_the_same_results(demo, tmp_path):
+    pred = demo / "predictions"
+    base = ["run", "-s", "cpp-default", "--gt", str(demo / "gt"), "--parts", str(pred / "parts")]
+    reference = invoke([*base, "-o", str(tmp_path / "ref"), "--semantic", str(pred / "semantic"), "--instances",
+                        str(pred / "instances.json")])  # fmt: skip
+    assert reference.exit_code == 0, reference.output
+    write_tapps_folder(demo, tmp_path / "tapps")
+    tapps = invoke([*base, "-o", str(tmp_path / "tapps-out"), "--panoptic-dir", str(tmp_path / "tapps"), "--panoptic-ids", "contiguous"])
+    assert tapps.exit_code == 0, tapps.output
+    write_contiguous_inputs(demo, tmp_path / "contiguous")
+    contiguous = invoke([*base, "-o", str(tmp_path / "contiguous-out"), "--semantic", str(tmp_path / "contiguous" / "semantic"),
+                         "--instances", str(tmp_path / "contiguous" / "instances.json"), "--semantic-ids", "contiguous",
+                         "--instance-ids", "contiguous"])  # fmt: skip
+    assert contiguous.exit_code == 0, contiguous.output
+    expected = _results(tmp_path / "ref" / "results.json")
+    assert _results(tmp_path / "tapps-out" / "results.json") == expected
+    assert (tmp_path / "contiguous-out" / "results.json").read_bytes().replace(b"contiguous-out", b"ref") == (
+        tmp_path / "ref" / "results.json"
+    ).read_bytes()
+    first = json.loads((demo / "images.json").read_text())["images"][0]["id"]
+    subset = invoke([*base, "-o", str(tmp_path / "subset"), "--panoptic-dir", str(tmp_path / "tapps"), "--panoptic-ids",
+                     "contiguous", "--ids", first])  # fmt: skip
+    assert subset.exit_code == 0, subset.output
+    assert _results(tmp_path / "subset" / "results.json")["n"] == 1

@@ -86,9 +86,7 @@ def _read_mapping(path: Path, option: str) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(pairs))
 
 
-def parse_id_space(
-    value: str | os.PathLike[str] | Mapping[int, int] | IdSpace | None, *, option: str = "id space"
-) -> IdSpace:
+def parse_id_space(value: str | os.PathLike[str] | Mapping[int, int] | IdSpace | None, *, option: str = "id space") -> IdSpace:
     """Read an id-space option: ``eval``, ``contiguous``, a mapping file path, or a mapping.
 
     ``None`` means "eval ids, not chosen explicitly" (the default, with heuristics on).
