@@ -14,6 +14,7 @@ from .commands.panoptic import panoptic_command
 from .commands.pps import pps_command
 from .commands.run import run_command
 from .commands.specs import specs_command
+from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("run")(run_command)
 app.command("specs")(specs_command)
 app.command("demo")(demo_command)
 app.command("visualize")(visualize_command)
+app.command("stats")(stats_command)
 
 
 def _version(value: bool) -> None:
