@@ -415,3 +415,30 @@ def test_run_reads_tapps_folders_and_contiguous_ids_with_the_same_results(demo, 
                      "contiguous", "--ids", first])  # fmt: skip
     assert subset.exit_code == 0, subset.output
     assert _results(tmp_path / "subset" / "results.json")["n"] == 1
+
+
+def test_undefined_contiguous_semantic_ids_are_void_with_a_warning(demo, tmp_path):
+    write_contiguous_inputs(demo, tmp_path)
+    first = sorted((tmp_path / "semantic").glob("*.png"))[0]
+    labels = read_png(first, channels=1).copy()
+    labels[:8] = 40  # no contiguous id of cpp-default (0..18)
+    write_png(first, labels)
+    result = invoke(panoptic_args(demo, tmp_path / "semantic", tmp_path / "instances.json", tmp_path / "out",
+                                  "--semantic-ids", "contiguous", "--instance-ids", "contiguous"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "semantic ids 40 are not defined by --semantic-ids contiguous; their pixels count as void" in result.stderr
+
+
+def test_train_id_semantic_maps_of_pascal_are_suspicious_too(pascal):
+    """PASCAL's eval sids (1..99 with gaps) overlap its contiguous ids 0..58 a lot; train ids still stand out."""
+    from pps_cli.idspaces import contiguous_suspicion
+
+    inverse = contiguous_of(PPP)
+    counts = np.zeros(256, np.int64)
+    eval_counts = np.zeros(256, np.int64)
+    for path in sorted((pascal / "predictions" / "semantic").glob("*.png")):
+        labels = read_png(path, channels=1)
+        counts += np.bincount(inverse[labels].reshape(-1), minlength=256)
+        eval_counts += np.bincount(labels.reshape(-1), minlength=256)
+    assert contiguous_suspicion(counts, PPP) is not None
+    assert contiguous_suspicion(eval_counts, PPP) is None

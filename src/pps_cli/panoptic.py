@@ -41,7 +41,7 @@ from .checks import ROW_STEP
 from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
-from .idspaces import EVAL, IdSpace, check_id_space, id_table, label_lut
+from .idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
 from .instances import (
     InstanceFormat,
     InstanceRecord,
@@ -539,6 +539,12 @@ def merge_panoptic_files(
         check_id_space(
             semantic_counts, spec, semantic_ids, where=semantic_dir, what="semantic pixels", option="--semantic-ids"
         )
+        undefined = np.flatnonzero((id_table(semantic_ids, spec) == UNKNOWN) & (semantic_counts > 0))
+        if undefined.size:
+            warnings.append(
+                f"{semantic_dir}: semantic ids {summarize_list([str(i) for i in undefined.tolist()])} are not defined by "
+                f"--semantic-ids {semantic_ids.source}; their pixels count as void"
+            )
         check_id_space(
             instance_counts, spec, instance_ids, where=instances, what="instances", option="--instance-ids", valid=spec.is_thing
         )

@@ -250,7 +250,10 @@ def load_panoptic_folder(panoptic_dir: str | os.PathLike[str], images: list[Imag
     """
     root = Path(panoptic_dir)
     pngs, _ = match_files(images, list_files(root, (".png",)), root=root, what="panoptic PNG")
-    jsons, _ = match_files(images, list_files(root, (".json",)), root=root, what="segments_info JSON")
+    try:
+        jsons, _ = match_files(images, list_files(root, (".json",)), root=root, what="segments_info JSON")
+    except PpsError as e:
+        raise PpsError(e.where, f"{e.problem} (a COCO panoptic JSON for all images goes to --panoptic-json)") from None
     annotations = []
     for image in images:
         segment_ids, category_ids = _read_segments_file(jsons[image.key])
