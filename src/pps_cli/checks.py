@@ -104,12 +104,14 @@ def part_pair_counts(
         ``class * 256 + flat id``, ascending, for every pair seen on the sampled rows (:data:`ROW_STEP`).
     counts : (K,) int64
     """
-    c = classes[::ROW_STEP]
-    f = flat_parts[::ROW_STEP]
-    selected = is_parts[c] & (f != NO_PART) & (f != VOID)
-    keys = c[selected].astype(np.int64) * 256 + f[selected]
-    unique, counts = np.unique(keys, return_counts=True)
-    return unique, counts.astype(np.int64)
+    keys = classes[::ROW_STEP].astype(np.uint16) << 8
+    keys |= flat_parts[::ROW_STEP]
+    counts = np.bincount(keys.reshape(-1), minlength=1 << 16)
+    flats = np.arange(256)
+    counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # (class, flat) pairs that count
+    counts[~counted.reshape(-1)] = 0
+    unique = np.flatnonzero(counts)
+    return unique.astype(np.int64), counts[unique].astype(np.int64)
 
 
 def foreign_part_fraction(keys: NDArray[np.int64], counts: NDArray[np.int64], spec: EvalSpec) -> float | None:
