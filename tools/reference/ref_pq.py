@@ -83,7 +83,7 @@ def convert_gt(args):
         keys, counts = np.unique(key[key >= 0], return_counts=True)
         ids = np.zeros(uids.shape, np.int64)
         segments = []
-        for n, (k, c) in enumerate(zip(keys.tolist(), counts.tolist()), start=1):
+        for n, (k, c) in enumerate(zip(keys.tolist(), counts.tolist()), start=1):  # noqa: B905 (Python 3.9)
             ids[key == k] = n
             segments.append({"id": n, "category_id": k // 2000, "area": c, "iscrowd": int(k % 2000 == 1000)})
         rgb = np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1).astype(np.uint8)

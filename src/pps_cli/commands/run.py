@@ -20,7 +20,7 @@ from ._input_options import (
     PanopticIdsOption,
     SemanticIdsOption,
 )
-from .evaluate import results_table, warn_unknown_classes
+from .evaluate import default_tables, warn_unknown_classes
 
 FORMATS = ("auto", "coco", "cityscapes")
 
@@ -106,5 +106,5 @@ def run_command(
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(results_table(result.evaluation))
+    out.print(default_tables(result.evaluation))
     out.print(f"wrote every stage's outputs to {output}", highlight=False)

@@ -100,7 +100,7 @@ def make_adversarial(python: str, num_images: int = 40, seed: int = 5) -> None:
             y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
             gt[y:y + int(rng.integers(1, 6)), x:x + int(rng.integers(1, 6))] = 0
         present, counts = np.unique(gt, return_counts=True)
-        area = dict(zip(present.tolist(), counts.tolist()))
+        area = dict(zip(present.tolist(), counts.tolist(), strict=True))
         segments = []
         for segment_id in gt_ids.tolist():
             if rng.random() < 0.1:
