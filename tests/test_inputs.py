@@ -442,3 +442,18 @@ def test_train_id_semantic_maps_of_pascal_are_suspicious_too(pascal):
         eval_counts += np.bincount(labels.reshape(-1), minlength=256)
     assert contiguous_suspicion(counts, PPP) is not None
     assert contiguous_suspicion(eval_counts, PPP) is None
+
+
+def test_coco_panoptic_json_with_contiguous_category_ids(demo, tmp_path):
+    document = json.loads((demo / "pan" / "panoptic.json").read_text())
+    inverse = contiguous_of(CPP)
+    for annotation in document["annotations"]:
+        for segment in annotation["segments_info"]:
+            segment["category_id"] = int(inverse[segment["category_id"]])
+    (tmp_path / "panoptic.json").write_text(json.dumps(document))
+    coco = ["--panoptic-json", str(tmp_path / "panoptic.json")]
+    caught = invoke(pps_args(demo, demo / "pan" / "panoptic", tmp_path / "out", *coco))
+    assert caught.exit_code == 2 and "add --panoptic-ids contiguous" in caught.stderr
+    result = invoke(pps_args(demo, demo / "pan" / "panoptic", tmp_path / "out", *coco, "--panoptic-ids", "contiguous"))
+    assert result.exit_code == 0, result.output
+    same_files(demo / "pps", tmp_path / "out")
