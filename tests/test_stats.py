@@ -76,6 +76,10 @@ def test_cli_table_json_and_workers(demo, tmp_path):
     first = sorted(p.name for p in (demo / "gt").rglob("*.tif"))[0].removesuffix("_gtFinePanopticParts.tif")
     sub = runner.invoke(app, ["stats", str(demo / "gt"), "-s", "cpp-default", "--ids", first, "-o", str(tmp_path / "c.json")])
     assert sub.exit_code == 0 and json.loads((tmp_path / "c.json").read_text())["num_images"] == 1
+    (tmp_path / "ids.json").write_text(json.dumps({"images": [{"id": first}]}))
+    sub = runner.invoke(app, ["stats", str(demo / "gt"), "-s", "cpp-default", "--images", str(tmp_path / "ids.json"),
+                              "-o", str(tmp_path / "d.json")])  # fmt: skip
+    assert sub.exit_code == 0 and (tmp_path / "d.json").read_bytes() == (tmp_path / "c.json").read_bytes()
 
 
 def test_cli_errors(demo, tmp_path):

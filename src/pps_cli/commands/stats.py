@@ -9,12 +9,12 @@ import typer
 from rich.table import Table
 
 from ..checks import check_layout
-from ..dataset import build_images, select_images
+from ..dataset import images_to_evaluate
 from ..errors import PpsError
 from ..io import dumps_json, write_bytes_atomic
 from ..stats import gt_stats, stats_document
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
-from ._input_options import IdsOption, NoLayoutCheckOption
+from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
 
 
 def stats_command(
@@ -28,6 +28,7 @@ def stats_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the statistics as JSON here.", dir_okay=False)
     ] = None,
+    images: OptionalImagesOption = None,
     ids: IdsOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     no_layout_check: NoLayoutCheckOption = False,
@@ -44,10 +45,10 @@ def stats_command(
         spec = load_spec(eval_spec)
         if not no_layout_check:
             check_layout(gt, spec)
-        images = select_images(build_images(gt), ids) if ids is not None else None
+        selected = images_to_evaluate(gt, images, ids)
         with progress_bar() as progress:
-            task = progress.add_task("counting", total=len(images) if images is not None else None)
-            stats = gt_stats(spec, gt, images, workers=resolve_workers(workers), on_image=lambda _: progress.advance(task))
+            task = progress.add_task("counting", total=len(selected))
+            stats = gt_stats(spec, gt, selected, workers=resolve_workers(workers), on_image=lambda _: progress.advance(task))
         document = stats_document(stats, spec, gt_dir=gt)
         if output is not None:
             write_bytes_atomic(output, dumps_json(document))
