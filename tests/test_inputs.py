@@ -457,3 +457,14 @@ def test_coco_panoptic_json_with_contiguous_category_ids(demo, tmp_path):
     result = invoke(pps_args(demo, demo / "pan" / "panoptic", tmp_path / "out", *coco, "--panoptic-ids", "contiguous"))
     assert result.exit_code == 0, result.output
     same_files(demo / "pps", tmp_path / "out")
+
+
+def test_pngs_found_by_image_id_when_panopticapi_stored_int_ids(tmp_path):
+    """PASCAL id 2008_000393 stored as 2008000393 in the JSON, PNG named by the string id."""
+    from pps_cli.dataset import ImageInfo
+    from pps_cli.panoptic_json import PanopticAnnotation, locate_pngs
+
+    (tmp_path / "2008_000393.png").write_bytes(b"")
+    images = [ImageInfo("2008_000393", "2008_000393.png", 4, 4)]
+    found = locate_pngs([PanopticAnnotation(2008000393, "elsewhere.png", (1,), (15,))], images, tmp_path)
+    assert found[0].file_name == "2008_000393.png"

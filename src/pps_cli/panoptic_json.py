@@ -271,8 +271,13 @@ def locate_pngs(
     if not missing:
         return annotations
     by_id, _ = match_files(images, list_files(root, (".png",)), root=root, what="panoptic PNG", required=False)
-    key_of = {(type(image.id), image.id): image.key for image in images}
-    key_of.update({(str, image.key): image.key for image in images})
+    key_of: dict[tuple[type, int | str], str] = {}
+    for image in images:
+        as_int = _int_or_none(image.key)
+        if as_int is not None:
+            key_of.setdefault((int, as_int), image.key)  # panopticapi's int(image_id)
+        key_of[(str, image.key)] = image.key
+        key_of[(type(image.id), image.id)] = image.key
     located = []
     for a in annotations:
         key = key_of.get((type(a.image_id), a.image_id), str(a.image_id))
