@@ -442,6 +442,10 @@ def test_train_id_semantic_maps_of_pascal_are_suspicious_too(pascal):
         eval_counts += np.bincount(labels.reshape(-1), minlength=256)
     assert contiguous_suspicion(counts, PPP) is not None
     assert contiguous_suspicion(eval_counts, PPP) is None
+    # a network that predicts 0 ("unlabeled") for background instead of 255 is not suspicious
+    background = eval_counts.copy()
+    background[0] += 10 * eval_counts.sum()
+    assert contiguous_suspicion(background, PPP) is None
 
 
 def test_coco_panoptic_json_with_contiguous_category_ids(demo, tmp_path):
