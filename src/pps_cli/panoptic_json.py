@@ -26,7 +26,7 @@ import dataclasses
 import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import cv2
@@ -267,7 +267,12 @@ def locate_pngs(
 ) -> list[PanopticAnnotation]:
     """Point annotations whose ``file_name`` is not in ``panoptic_dir`` at the PNG named by their image id."""
     root = Path(panoptic_dir)
-    missing = [a for a in annotations if not (root / a.file_name).is_file()]
+
+    def relocatable(a: PanopticAnnotation) -> bool:  # an unsafe file_name stays, to be refused by the merge
+        name = PurePosixPath(a.file_name.replace("\\", "/"))
+        return not name.is_absolute() and ".." not in name.parts and not (root / a.file_name).is_file()
+
+    missing = [a for a in annotations if relocatable(a)]
     if not missing:
         return annotations
     by_id, _ = match_files(images, list_files(root, (".png",)), root=root, what="panoptic PNG", required=False)
@@ -281,7 +286,7 @@ def locate_pngs(
     located = []
     for a in annotations:
         key = key_of.get((type(a.image_id), a.image_id), str(a.image_id))
-        if not (root / a.file_name).is_file() and key in by_id:
+        if relocatable(a) and key in by_id:
             a = dataclasses.replace(a, file_name=by_id[key].relative_to(root).as_posix())
         located.append(a)
     return located
