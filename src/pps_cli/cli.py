@@ -17,6 +17,7 @@ from .commands.pq import pq_command
 from .commands.report import report_command
 from .commands.run import run_command
 from .commands.specs import specs_command
+from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.command("demo")(demo_command)
 app.command("visualize")(visualize_command)
 app.command("report")(report_command)
 app.command("compare")(compare_command)
+app.command("stats")(stats_command)
 
 
 def _version(value: bool) -> None:
