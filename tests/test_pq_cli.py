@@ -262,3 +262,30 @@ def test_cli_against_pps_gt(tmp_path):
     assert result.exit_code == 0, result.output
     assert_same_pq(json.loads(out.read_text()), json.loads((root / "expected.json").read_text()))
     assert "NoParts" in result.stdout
+
+
+def test_pps_gt_mode_matches_int_ids_and_names_unevaluated_categories(tmp_path):
+    # PASCAL ids "2008_000123" in images.json; the prediction JSON stores int("2008_000123")
+    root = GOLDEN / "ppp"
+    document = json.loads((root / "panoptic.json").read_text())
+    for annotation in document["annotations"]:
+        annotation["image_id"] = int(annotation["image_id"])
+    pred_json = tmp_path / "panoptic.json"
+    pred_json.write_text(json.dumps(document))
+    spec = load_eval_spec("ppp-default")
+    evaluation = pq_evaluate(spec=spec, gt_dir=root / "gt", images=load_images(root / "images.json"),
+                             pred_json=pred_json, pred_dir=root / "panoptic")
+    assert_same_pq(pq_results_document(evaluation), json.loads((root / "expected.json").read_text()))
+
+    first = document["annotations"][0]
+    first["segments_info"][0]["category_id"] = 250
+    pred_json.write_text(json.dumps(document))
+    result = runner.invoke(app, ["pq", "-s", "ppp-default", "--gt", str(root / "gt"), "--images",
+                                 str(root / "images.json"), "--pred-json", str(pred_json), "--pred-dir",
+                                 str(root / "panoptic"), "-j", "1"])
+    assert result.exit_code == 2
+    segment_id = first["segments_info"][0]["id"]
+    assert result.stderr.strip() == (
+        f"error: {root / 'panoptic' / first['file_name']}: image_id '2008_000123': segments {segment_id} "
+        "(category_id 250) have a category_id not in the sids ppp-default evaluates"
+    )

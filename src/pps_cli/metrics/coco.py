@@ -89,9 +89,15 @@ def _positions(ids: NDArray[np.int64], values: NDArray[np.int64]) -> NDArray[np.
 
 
 def predicted_segments(
-    pred_run_ids: NDArray[np.int64], length: NDArray[np.int64], pred: SegmentsInfo
+    pred_run_ids: NDArray[np.int64],
+    length: NDArray[np.int64],
+    pred: SegmentsInfo,
+    *,
+    categories: str = "the GT categories",
 ) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
     """Segment of each run (-1: unassigned id 0) and the pixel count of each predicted segment.
+
+    ``categories`` names the category list in messages.
 
     Raises
     ------
@@ -115,7 +121,7 @@ def predicted_segments(
     unknown = np.flatnonzero(pred.category < 0)
     if unknown.size:
         listed = [f"{pred.ids[k]} (category_id {pred.category_id[k]!r})" for k in unknown.tolist()]
-        raise SegmentMismatchError(f"segments {summarize_list(listed)} have a category_id not in the GT categories")
+        raise SegmentMismatchError(f"segments {summarize_list(listed)} have a category_id not in {categories}")
     return position[inverse], area
 
 
