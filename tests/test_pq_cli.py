@@ -289,3 +289,18 @@ def test_pps_gt_mode_matches_int_ids_and_names_unevaluated_categories(tmp_path):
         f"error: {root / 'panoptic' / first['file_name']}: image_id '2008_000123': segments {segment_id} "
         "(category_id 250) have a category_id not in the sids ppp-default evaluates"
     )
+
+
+def test_pps_gt_mode_invalid_uid_names_the_gt_file(tmp_path):
+    from pps_cli.io import read_uid_tiff, write_uid_tiff
+
+    root = tmp_path / "cpp"
+    shutil.copytree(GOLDEN / "cpp", root)
+    gt_file = sorted((root / "gt").rglob("*.tif"))[0]
+    uids = read_uid_tiff(gt_file)
+    uids[0, :3] = [-5, 123, 7]
+    write_uid_tiff(gt_file, uids)
+    result = runner.invoke(app, ["pq", "-s", "cpp-default", "--gt", str(root / "gt"), "--images",
+                                 str(root / "images.json"), "--pred-json", str(root / "panoptic.json"), "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {gt_file}: invalid uids -5, 123 ")

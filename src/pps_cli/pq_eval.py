@@ -39,7 +39,13 @@ from .metrics.runs import GroundTruthError, decode_gt, pack_predictions
 from .parallel import parallel_map
 from .specs import EvalSpec
 
-_RGB_ID_MASK = 0xFFFFFF
+_RGB_ID_MASK = 0xFFFFFF  # ids packed from RGB carry an 0xFF alpha byte on top
+
+
+def _segment_ids(rgb: np.ndarray) -> np.ndarray:
+    """(H * W,) uint32 COCO panoptic ids ``R + 256 G + 256**2 B`` of an RGB image, with an 0xFF top byte
+    (the same little-endian packing as a PPS prediction's channels; masked with ``_RGB_ID_MASK``)."""
+    return pack_predictions(rgb)
 
 
 # ----------------------------------------------------------------------------- reading COCO panoptic JSON
@@ -222,11 +228,6 @@ class ImagePQ:
     check: GtCheck | None
 
 
-def read_segment_ids(path: Path) -> np.ndarray:
-    """(H, W) uint32 ids of a COCO panoptic PNG (R + 256 G + 256^2 B) with an 0xFF top byte (mask it)."""
-    return pack_predictions(read_png(path, channels=3)).reshape(-1)
-
-
 def _mismatch(job: PqJob, e: SegmentMismatchError) -> PpsError:
     return PpsError(job.pred_path, f"image_id {job.image_id!r}: {e}")
 
@@ -240,7 +241,7 @@ def evaluate_coco_image(job: PqJob, context: PqContext) -> ImagePQ:
             job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {gt_rgb.shape[1]}x{gt_rgb.shape[0]} "
             f"(the size of {job.gt_path})"
         )
-    runs = id_runs(pack_predictions(gt_rgb), pack_predictions(pred_rgb), mask=_RGB_ID_MASK)
+    runs = id_runs(_segment_ids(gt_rgb), _segment_ids(pred_rgb), gt_mask=_RGB_ID_MASK, pred_mask=_RGB_ID_MASK)
     gt = segments_info(job.gt_segments or (), context.category_index, ground_truth=True)
     pred = segments_info(job.pred_segments, context.category_index, ground_truth=False)
     try:
@@ -261,7 +262,7 @@ def evaluate_pps_gt_image(job: PqJob, context: PqContext) -> ImagePQ:
             job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {uids.shape[1]}x{uids.shape[0]} "
             f"(the size of {job.gt_path})"
         )
-    runs = id_runs(uids, pack_predictions(pred_rgb), mask=_RGB_ID_MASK)
+    runs = id_runs(uids, _segment_ids(pred_rgb), pred_mask=_RGB_ID_MASK)
     try:
         decoded = decode_gt(runs.gt.astype(np.int32), spec)
     except GroundTruthError as e:

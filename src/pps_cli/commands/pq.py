@@ -12,7 +12,7 @@ from ..dataset import load_images
 from ..errors import PpsError
 from ..io import write_bytes_atomic
 from ..metrics.pq import PQResult
-from ..pq_eval import PqEvaluation, pq_evaluate, pq_results_json
+from ..pq_eval import pq_evaluate, pq_results_json
 from ._common import WorkersOption, complete_eval_spec, load_spec, out, progress_bar, resolve_workers, user_errors, warn
 
 _File = dict(exists=True, dir_okay=False)
@@ -121,5 +121,3 @@ def per_class_table(result: PQResult) -> Table:
         )
     return table
 
-
-__all__ = ["PqEvaluation", "pq_command", "pq_table", "per_class_table"]
