@@ -15,6 +15,7 @@ from .commands.pps import pps_command
 from .commands.pq import pq_command
 from .commands.run import run_command
 from .commands.specs import specs_command
+from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.command("run")(run_command)
 app.command("specs")(specs_command)
 app.command("demo")(demo_command)
 app.command("visualize")(visualize_command)
+app.command("stats")(stats_command)
 
 
 def _version(value: bool) -> None:

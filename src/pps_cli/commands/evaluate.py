@@ -9,7 +9,7 @@ import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from ..dataset import load_images
+from ..dataset import images_to_evaluate
 from ..errors import PpsError, summarize_list
 from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from ..io import write_bytes_atomic
@@ -17,7 +17,6 @@ from ..metrics import METRICS, check_metrics
 from ..metrics.miou import part_name
 from ._common import (
     EvalSpecOption,
-    ImagesOption,
     WorkersOption,
     load_spec,
     out,
@@ -26,6 +25,7 @@ from ._common import (
     user_errors,
     warn,
 )
+from ._input_options import IdsOption, NoChannelCheckOption, NoLayoutCheckOption, OptionalImagesOption
 
 TABLES = ("partpq", "pq", "miou", "summary")
 """What ``--table`` can print."""
@@ -51,7 +51,8 @@ def evaluate_command(
             file_okay=False,
         ),
     ],
-    images: ImagesOption,
+    images: OptionalImagesOption = None,
+    ids: IdsOption = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure).", dir_okay=False),
@@ -72,11 +73,14 @@ def evaluate_command(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    no_layout_check: NoLayoutCheckOption = False,
+    no_channel_check: NoChannelCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Compute PartPQ (identical to the panoptic_parts reference), PQ (panopticapi's rules) and mIoU in one pass.
 
-    Every image of --images needs a GT file and a prediction whose name is its id (exact match).
+    Every image (of --images, else of the GT folder; --ids selects some) needs a GT file and a prediction
+    whose name is its id (exact match).
     Prints the PartPQ table per category and a summary (PartPQ, PQ, scene and part mIoU);
     --table pq / miou show PQ and IoU per category. Definitions: docs/metrics.md.
     """
@@ -87,7 +91,7 @@ def evaluate_command(
             if path is not None and path.exists() and not overwrite:
                 raise PpsError(path, f"already exists (given as {option}); add --overwrite to replace it")
         spec = load_spec(eval_spec)
-        image_list = load_images(images)
+        image_list = images_to_evaluate(gt, images, ids)
         with progress_bar() as progress:
             task = progress.add_task("evaluating", total=len(image_list))
             evaluation = evaluate(
@@ -98,6 +102,8 @@ def evaluate_command(
                 workers=resolve_workers(workers),
                 metrics=selected,
                 on_image=lambda _: progress.advance(task),
+                layout_check=not no_layout_check,
+                channel_check=not no_channel_check,
             )
         warn_unknown_classes(evaluation, pred)
         files = {}  # rendered first, then written: a failure leaves no partial output
