@@ -30,7 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import NO_PART, VOID
-from .metrics.partpq import FP_IGNORED_OVERLAP, MATCH_IOU, PartPQStats, _ground_truth, runs_stats, summarize
+from .metrics.counts import FP_IGNORED_OVERLAP, MATCH_IOU
+from .metrics.partpq import PartPQStats, _ground_truth, runs_stats, summarize
 from .metrics.runs import PixelRuns, RunLabels, count, distinct, label_runs, lookup, pixel_runs
 from .specs import EvalSpec
 
