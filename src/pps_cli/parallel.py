@@ -1,4 +1,10 @@
-"""The one worker pool: an ordered map over items, in-process for ``workers=1``."""
+"""The one worker pool: an ordered map over items, in-process for ``workers=1``.
+
+Interrupts: workers ignore SIGINT (a Ctrl-C reaches the whole process group, and only the main
+process should react) and end quietly on SIGTERM. When the main process is interrupted, or the
+consumer of :func:`parallel_map` stops early, the pool is terminated and joined before the
+exception travels on, so no worker is left behind and none prints a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+from .interrupts import deferred_interrupts, ignore_interrupts_in_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,6 +50,7 @@ def _pool_context() -> Any:
 def _init_worker(context: Any) -> None:
     global _CONTEXT
     _CONTEXT = context
+    ignore_interrupts_in_worker()
     try:  # each worker process uses one core; OpenCV's own threads would compete with siblings
         import cv2
 
@@ -66,12 +75,18 @@ def parallel_map(
 
     ``fn`` must be a top-level function; ``context`` (e.g. the loaded spec) is sent to each
     worker process once. With ``workers <= 1`` everything runs in this process. An exception
-    raised by ``fn`` is re-raised here, and the pool is shut down.
+    raised by ``fn`` is re-raised here, and the pool is shut down (also on Ctrl-C or when the
+    caller stops iterating).
     """
     items = list(items)
     if workers <= 1 or len(items) <= 1:
         for item in items:
             yield fn(item, context)
         return
-    with _pool_context().Pool(min(workers, len(items)), initializer=_init_worker, initargs=(context,)) as pool:
+    with deferred_interrupts():  # the fork server and workers start with SIGINT/SIGTERM blocked
+        pool = _pool_context().Pool(min(workers, len(items)), initializer=_init_worker, initargs=(context,))
+    try:
         yield from pool.imap(_call, [(fn, item) for item in items], chunksize=1)
+    finally:
+        pool.terminate()
+        pool.join()
