@@ -17,13 +17,13 @@ test:  ## run the test suite
 	$(PY) -m pytest
 
 demo:  ## generate the demo dataset (and its images.json)
-	$(PPS) demo $(DEMO)
+	$(PPS) demo $(DEMO) --overwrite
 
 OUT ?= $(DEMO)/out
 WORKERS_FLAG := $(if $(WORKERS),--workers $(WORKERS),)
 
 images-json:  ## list the demo images
-	$(PPS) images-json $(DEMO)/gt -o $(DEMO)/images.json
+	$(PPS) images-json $(DEMO)/gt -o $(DEMO)/images.json --overwrite
 
 panoptic: images-json  ## merge the demo semantic + instance predictions
 	$(PPS) panoptic -s $(SPEC) --semantic $(DEMO)/predictions/semantic --instances $(DEMO)/predictions/instances.json \
@@ -42,7 +42,7 @@ pipeline:  ## the whole pipeline on the demo data in one command (pps run)
 		--instances $(DEMO)/predictions/instances.json --parts $(DEMO)/predictions/parts -o $(OUT) --overwrite $(WORKERS_FLAG)
 
 visualize:  ## colored GT and predictions of the demo data
-	$(PPS) visualize -s $(SPEC) --gt $(DEMO)/gt --pred $(OUT)/pps --image-dir $(DEMO)/images -o $(OUT)/vis $(WORKERS_FLAG)
+	$(PPS) visualize -s $(SPEC) --gt $(DEMO)/gt --pred $(OUT)/pps --image-dir $(DEMO)/images -o $(OUT)/vis --overwrite $(WORKERS_FLAG)
 
 bench:  ## time every stage on generated 2048x1024 data (see benchmarks/bench.py)
 	$(PY) benchmarks/bench.py

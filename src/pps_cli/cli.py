@@ -73,7 +73,9 @@ def usage_error_line(e: Any) -> str:
     if isinstance(e, click_exceptions.MissingParameter) and param is not None:
         return f"{_param_name(param)}: required, not given"
     if isinstance(e, click_exceptions.BadParameter) and param is not None:
-        message = e.message[:1].lower() + e.message[1:] if e.message[:2] != e.message[:2].upper() else e.message
+        message = re.sub(r"^value error,\s*", "", e.message, flags=re.IGNORECASE).rstrip(".")
+        if message[:2] != message[:2].upper():  # "Input should..." -> "input should...", not "ID" -> "iD"
+            message = message[:1].lower() + message[1:]
         return f"{_param_name(param)}: {message}"
     message = e.format_message()
     return message[:1].lower() + message[1:]

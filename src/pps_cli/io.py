@@ -266,6 +266,17 @@ def staged_outputs() -> Iterator[Staging]:
         staging.discard()
 
 
+def write_files(files: dict[Path, bytes]) -> None:
+    """Write several files all-or-nothing (staged, then swapped in together); ``-`` goes to stdout last."""
+    with staged_outputs() as staging:
+        for path, data in files.items():
+            if os.fspath(path) != STDOUT:
+                staging.file(path).write_bytes(data)
+    for path, data in files.items():
+        if os.fspath(path) == STDOUT:
+            write_output(path, data)
+
+
 @contextlib.contextmanager
 def staged_output(out_dir: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder whose files are moved into ``out_dir`` only on success.

@@ -18,7 +18,7 @@ from .dataset import build_images, images_json, load_images
 from .errors import PpsError
 from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from .instances import InstanceFormat
-from .io import read_bytes, write_bytes_atomic, write_json
+from .io import read_bytes, staged_output, write_bytes_atomic, write_json
 from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
 from .panoptic_json import load_panoptic_json
 from .pps_merge import merge_pps_files
@@ -72,22 +72,40 @@ def run_pipeline(
     out_dir: Path,
     workers: int = 1,
     progress: StageProgress | None = None,
+    replace: bool = False,
 ) -> PipelineResult:
     """Run every stage in order (see the module docstring for what lands where).
+
+    Every stage writes into one staging folder, moved into ``out_dir`` when all succeeded
+    (``replace``: ``out_dir`` then holds only this run's files).
 
     Raises
     ------
     PpsError
-        From the first stage that meets bad input; earlier stages' outputs stay in ``out_dir``.
+        From the first stage that meets bad input; ``out_dir`` is then left as it was.
     """
     _check_inputs(inputs)
+    with staged_output(out_dir, replace=replace) as stage:
+        evaluation, warnings = _run_stages(inputs, spec=spec, stage=stage, out_dir=out_dir, workers=workers, progress=progress)
+    return PipelineResult(evaluation, out_dir, warnings)
+
+
+def _run_stages(
+    inputs: PipelineInputs,
+    *,
+    spec: EvalSpec,
+    stage: Path,
+    out_dir: Path,
+    workers: int,
+    progress: StageProgress | None,
+) -> tuple[Evaluation, tuple[str, ...]]:
+    """The stages, writing into ``stage``; files record ``out_dir`` paths (where they will be)."""
 
     def follow(stage: str, total: int) -> Callable[[Any], None] | None:
         return None if progress is None else progress(stage, total)
 
     warnings: list[str] = []
-    out_dir.mkdir(parents=True, exist_ok=True)
-    images_path = out_dir / IMAGES_JSON
+    images_path = stage / IMAGES_JSON
     if inputs.images_json is None:
         write_json(images_path, images_json(build_images(inputs.gt_dir)))
     else:
@@ -102,12 +120,12 @@ def run_pipeline(
             semantic_dir=inputs.semantic_dir,
             instances=inputs.instances,
             instance_format=inputs.instance_format,
-            out_dir=out_dir,
+            out_dir=stage,
             workers=workers,
             on_image=follow("panoptic merge", len(images)),
         )
         warnings.extend(report.warnings)
-        panoptic_dir, panoptic_json = out_dir / PANOPTIC_DIR, out_dir / PANOPTIC_JSON
+        panoptic_dir, panoptic_json = stage / PANOPTIC_DIR, stage / PANOPTIC_JSON
     elif inputs.panoptic_dir is not None and inputs.panoptic_json is not None:
         panoptic_dir, panoptic_json = inputs.panoptic_dir, inputs.panoptic_json
     else:  # pragma: no cover - _check_inputs rules this out
@@ -120,15 +138,16 @@ def run_pipeline(
         panoptic_json=panoptic_json,
         panoptic_dir=panoptic_dir,
         parts_dir=inputs.parts_dir,
-        out_dir=out_dir / PPS_DIR,
+        out_dir=stage / PPS_DIR,
         workers=workers,
         on_image=follow("PPS merge", len(images)),
     )
-    warnings.extend(pps_report.warnings(panoptic_json))
+    final_panoptic_json = out_dir / PANOPTIC_JSON if panoptic_json == stage / PANOPTIC_JSON else panoptic_json
+    warnings.extend(pps_report.warnings(final_panoptic_json))
 
     evaluation = evaluate(
-        spec, images, inputs.gt_dir, out_dir / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
+        spec, images, inputs.gt_dir, stage / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
     )
-    write_bytes_atomic(out_dir / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
-    write_bytes_atomic(out_dir / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
-    return PipelineResult(evaluation, out_dir, tuple(warnings))
+    write_bytes_atomic(stage / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
+    write_bytes_atomic(stage / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
+    return evaluation, tuple(warnings)

@@ -307,7 +307,7 @@ def check_outputs(
                 raise PpsError(b.path, f"given as both {a.option} and {b.option}")
             for inner, outer in ((a, b), (b, a)):
                 if outer.folder and _inside(real[id(inner)], real[id(outer)]):
-                    raise PpsError(inner.path, f"({inner.option}) is inside the output folder of {outer.option}")
+                    raise PpsError(inner.path, f"{inner.option} is inside the output folder of {outer.option}")
     for o in files:
         if o.files is None:
             continue
@@ -323,11 +323,11 @@ def check_outputs(
         for o in files:
             ro = real[id(o)]
             if ro == ri:
-                raise PpsError(o.path, f"({o.option}) is also the input {input_option}; choose another path")
+                raise PpsError(o.path, f"{o.option} is the same path as the input {input_option}; choose another {o.option}")
             if _inside(ro, ri):
-                raise PpsError(o.path, f"({o.option}) is inside the input folder {input_option} ({input_path})")
+                raise PpsError(o.path, f"{o.option} is inside the input folder {input_option}; choose another {o.option}")
             if o.whole and _inside(ri, ro):
-                raise PpsError(o.path, f"({o.option}) holds the input {input_option} ({input_path}); choose another folder")
+                raise PpsError(o.path, f"{o.option} holds the input {input_option} ({input_path}); choose another {o.option}")
     if overwrite:
         return
     for o in files:
@@ -335,10 +335,10 @@ def check_outputs(
         assert path is not None
         if not o.folder:
             if os.path.lexists(path):
-                raise PpsError(path, f"already exists ({o.option}); add --overwrite to replace it")
+                raise PpsError(path, f"already exists (given as {o.option}); add --overwrite to replace it")
         elif o.whole:
             if path.is_dir() and any(path.iterdir()):
-                raise PpsError(path, f"folder is not empty ({o.option}); add --overwrite to replace its content")
+                raise PpsError(path, f"folder is not empty (given as {o.option}); add --overwrite to replace its content")
         elif o.files is not None:
             existing = [name for name, _ in o.files if os.path.lexists(path / name)]
             if existing:

@@ -9,17 +9,23 @@ import typer
 from rich.table import Table
 
 from ..dataset import load_images
-from ..errors import PpsError, summarize_list
+from ..errors import summarize_list
 from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
-from ..io import write_bytes_atomic
+from ..io import STDOUT, write_files
 from ._common import (
     EvalSpecOption,
     ImagesOption,
+    OverwriteOption,
+    PercentOption,
     WorkersOption,
+    check_outputs,
+    fmt_metric,
+    human_console,
     load_spec,
-    out,
+    output_file,
     progress_bar,
     resolve_workers,
+    say,
     user_errors,
     warn,
 )
@@ -48,13 +54,14 @@ def evaluate_command(
     images: ImagesOption,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure).", dir_okay=False),
+        typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure); - for stdout."),
     ] = None,
     per_image: Annotated[
         Path | None,
-        typer.Option("--per-image", help="Write one JSON line per image with its per-category stats.", dir_okay=False),
+        typer.Option("--per-image", help="Write one JSON line per image with its per-category stats; - for stdout."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    overwrite: OverwriteOption = False,
+    percent: PercentOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Compute PartPQ, PartSQ and PartRQ, identical to the panoptic_parts reference evaluator.
@@ -63,9 +70,11 @@ def evaluate_command(
     Prints a table per category and the averages over all, parts and no-parts categories.
     """
     with user_errors():
-        for path, option in ((output, "--output"), (per_image, "--per-image")):
-            if path is not None and path.exists() and not overwrite:
-                raise PpsError(path, f"already exists (given as {option}); add --overwrite to replace it")
+        check_outputs(
+            [output_file(output, "--output"), output_file(per_image, "--per-image")],
+            inputs=[(gt, "--gt"), (pred, "--pred"), (images, "--images")],
+            overwrite=overwrite,
+        )
         spec = load_spec(eval_spec)
         image_list = load_images(images)
         with progress_bar() as progress:
@@ -84,12 +93,12 @@ def evaluate_command(
             files[output] = results_json(evaluation, gt_dir=gt, pred_dir=pred)
         if per_image is not None:
             files[per_image] = per_image_jsonl(evaluation)
-        for path, data in files.items():
-            write_bytes_atomic(path, data)
-    out.print(results_table(evaluation))
+        write_files(files)
+    human = human_console(output, per_image)
+    human.print(results_table(evaluation, percent=percent))
     for path in (output, per_image):
-        if path is not None:
-            out.print(f"wrote {path}", highlight=False)
+        if path is not None and str(path) != STDOUT:
+            say(f"wrote {path}", console=human)
 
 
 def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
@@ -99,14 +108,15 @@ def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
         warn(f"{pred_dir}: predicted class ids not evaluated by {evaluation.spec.name}, ignored: {summarize_list(counts)}")
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-def results_table(evaluation: Evaluation) -> Table:
-    """Per-category PartPQ / PartSQ / PartRQ / TP / FP / FN, then the averages."""
+def results_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
+    """Per-category PartPQ / PartSQ / PartRQ / TP / FP / FN, then the averages (``percent``: x100)."""
     result = evaluation.result
-    table = Table(title=f"PartPQ ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+
+    def _fmt(value: float | None) -> str:
+        return fmt_metric(value, percent=percent)
+
+    unit = ", %" if percent else ""
+    table = Table(title=f"PartPQ ({evaluation.spec.name}, {len(evaluation.jobs)} images{unit})")
     table.add_column("sid", justify="right")
     table.add_column("category")
     table.add_column("parts", justify="center")
