@@ -2,9 +2,11 @@
 
 A SIGTERM in the main process is turned into :class:`KeyboardInterrupt` (see
 :func:`sigterm_as_interrupt`), so both signals unwind through the same ``finally`` blocks: staging
-folders are deleted and worker pools are stopped. :func:`deferred_interrupts` holds both signals
-back while outputs are swapped into place or worker processes are started; a signal that arrives
-meanwhile is delivered right after.
+folders are deleted and worker pools are stopped (:func:`stop_background_work`).
+:func:`deferred_interrupts` holds both signals back while outputs are swapped into place; one that
+arrives meanwhile is raised right after. Signals are caught at the Python level, because a
+process-directed signal may be delivered to any thread (NumPy's and rich's threads included), so
+blocking it in the main thread alone would not hold it back.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _in_main_thread() -> bool:
@@ -24,19 +26,48 @@ def _in_main_thread() -> bool:
 
 @contextlib.contextmanager
 def deferred_interrupts() -> Iterator[None]:
-    """Block SIGINT and SIGTERM for the duration (main thread only; elsewhere a no-op).
+    """Hold SIGINT and SIGTERM back for the duration; raise KeyboardInterrupt afterwards if one came.
 
-    Processes started meanwhile inherit the blocked mask, which keeps a fork server importing its
-    modules from printing a traceback on Ctrl-C.
+    A signal the process ignores (e.g. SIGINT in a background job) stays ignored. Only in the main
+    thread; elsewhere a no-op (signals are handled in the main thread only).
     """
-    if not _in_main_thread() or not hasattr(signal, "pthread_sigmask"):
+    if not _in_main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    received: list[int] = []
+
+    def record(signum: int, frame: Any) -> None:
+        received.append(signum)
+
+    previous = {}
+    for sig in _SIGNALS:
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, record)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def children_ignore_sigint() -> Iterator[None]:
+    """While active, processes started by exec inherit an ignored SIGINT (keep it to a few milliseconds).
+
+    Python in such a child installs no KeyboardInterrupt handler, so a Ctrl-C during its start-up
+    imports (the fork server's preload) prints nothing. A Ctrl-C that lands in this process meanwhile
+    is lost, which is why the stretch must only cover the exec.
+    """
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -62,3 +93,22 @@ def ignore_interrupts_in_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+_STOPPERS: list[Callable[[], None]] = []
+
+
+def register_stopper(stop: Callable[[], None]) -> None:
+    """Remember how to stop background work (a worker pool) until it unregisters."""
+    _STOPPERS.append(stop)
+
+
+def unregister_stopper(stop: Callable[[], None]) -> None:
+    with contextlib.suppress(ValueError):
+        _STOPPERS.remove(stop)
+
+
+def stop_background_work() -> None:
+    """Stop every registered pool now; called before staging folders are deleted after a failure."""
+    for stop in list(reversed(_STOPPERS)):
+        stop()

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import PpsError
-from .interrupts import deferred_interrupts
+from .interrupts import deferred_interrupts, stop_background_work
 
 PNG_COMPRESSION = 3
 # Row filters cost ~3x the encoding time and do not help flat label maps (they even grow them).
@@ -262,6 +262,9 @@ def staged_outputs() -> Iterator[Staging]:
     try:
         yield staging
         staging.commit()
+    except BaseException:
+        stop_background_work()  # no worker may still write into a staging folder being deleted
+        raise
     finally:
         staging.discard()
 
