@@ -138,7 +138,7 @@ class PpsGroup(TyperGroup):
         except click_exceptions.ClickException as e:
             print_error(usage_error_line(e))
             code = EXIT_USER_ERROR
-        except (click_exceptions.Abort, typer.Abort):
+        except typer.Abort:  # an aborted prompt (pps never prompts)
             code = 1
         if not standalone_mode:
             return code

@@ -155,12 +155,13 @@ class Staging:
         self._stages: list[Path] = []
 
     def _stage_dir(self, target: Path) -> Path:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
-        except OSError as e:
-            raise PpsError(target, f"cannot write: {_os_problem(e)}") from None
-        self._stages.append(stage)
+        with deferred_interrupts():  # a folder created here is always known to discard()
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+            except OSError as e:
+                raise PpsError(target, f"cannot write: {_os_problem(e)}") from None
+            self._stages.append(stage)
         return stage
 
     def folder(self, out_dir: str | os.PathLike[str], *, replace: bool = False) -> Path:
@@ -206,9 +207,10 @@ class Staging:
 
     def discard(self) -> None:
         """Delete every staging place (after a commit only the emptied folders are left)."""
-        for stage in self._stages:
-            shutil.rmtree(stage, ignore_errors=True)
-        self._stages.clear()
+        with deferred_interrupts():  # a second Ctrl-C must not leave half a staging folder
+            for stage in self._stages:
+                shutil.rmtree(stage, ignore_errors=True)
+            self._stages.clear()
 
 
 def _remove(path: Path) -> None:
@@ -263,7 +265,8 @@ def staged_outputs() -> Iterator[Staging]:
         yield staging
         staging.commit()
     except BaseException:
-        stop_background_work()  # no worker may still write into a staging folder being deleted
+        with deferred_interrupts():
+            stop_background_work()  # no worker may still write into a staging folder being deleted
         raise
     finally:
         staging.discard()

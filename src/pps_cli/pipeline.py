@@ -9,6 +9,7 @@ Each stage writes where the single commands would, so any stage can be re-run al
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,10 @@ def _run_stages(
 
     evaluation = evaluate(
         spec, images, inputs.gt_dir, stage / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
+    )
+    evaluation = dataclasses.replace(  # name the predictions where they will be, not in the staging folder
+        evaluation,
+        jobs=tuple(dataclasses.replace(j, pred_path=out_dir / j.pred_path.relative_to(stage)) for j in evaluation.jobs),
     )
     write_bytes_atomic(stage / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
     write_bytes_atomic(stage / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
