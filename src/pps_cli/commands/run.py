@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..idspaces import parse_id_space
 from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
 from ._common import (
     EvalSpecOption,
@@ -24,7 +25,16 @@ from ._common import (
     user_errors,
     warn,
 )
-from .evaluate import results_table, warn_unknown_classes
+from ._input_options import (
+    IdsOption,
+    InstanceIdsOption,
+    NoChannelCheckOption,
+    NoLayoutCheckOption,
+    NoPartsCheckOption,
+    PanopticIdsOption,
+    SemanticIdsOption,
+)
+from .evaluate import default_tables, warn_unknown_classes
 
 
 def _folder(help: str) -> Any:
@@ -48,12 +58,24 @@ def run_command(
         Path | None, _folder("Instead of --semantic/--instances: a network's COCO panoptic PNG folder.")
     ] = None,
     panoptic_json: Annotated[
-        Path | None, typer.Option(help="The panoptic JSON that goes with --panoptic-dir.", exists=True, dir_okay=False)
+        Path | None,
+        typer.Option(
+            help="The COCO panoptic JSON of --panoptic-dir (omit it for <image id>.png + <image id>.json folders).",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     images: Annotated[
         Path | None,
         typer.Option(help="images.json to use (default: built from --gt).", exists=True, dir_okay=False),
     ] = None,
+    ids: IdsOption = None,
+    semantic_ids: SemanticIdsOption = None,
+    instance_ids: InstanceIdsOption = None,
+    panoptic_ids: PanopticIdsOption = None,
+    no_parts_check: NoPartsCheckOption = False,
+    no_layout_check: NoLayoutCheckOption = False,
+    no_channel_check: NoChannelCheckOption = False,
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -81,6 +103,13 @@ def run_command(
             panoptic_dir=panoptic_dir,
             panoptic_json=panoptic_json,
             images_json=images,
+            ids=ids,
+            semantic_ids=parse_id_space(semantic_ids, option="--semantic-ids"),
+            instance_ids=parse_id_space(instance_ids, option="--instance-ids"),
+            panoptic_ids=parse_id_space(panoptic_ids, option="--panoptic-ids"),
+            parts_check=not no_parts_check,
+            layout_check=not no_layout_check,
+            channel_check=not no_channel_check,
         )
         check_outputs(
             [output_folder(output, "--output", whole=True)],
@@ -101,5 +130,5 @@ def run_command(
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(results_table(result.evaluation, percent=percent))
+    out.print(default_tables(result.evaluation, percent=percent))
     say(f"wrote every stage's outputs to {output}")
