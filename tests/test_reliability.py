@@ -363,7 +363,7 @@ def test_usage_errors_are_one_line_exit_2(tmp_path, args, expected):
 # ----------------------------------------------------------------------------- 6 one overwrite rule, -o -
 
 
-@pytest.mark.parametrize("command", ["demo", "images-json", "visualize", "evaluate", "run"])
+@pytest.mark.parametrize("command", ["demo", "images-json", "visualize", "evaluate", "run", "stats"])
 def test_every_command_refuses_existing_outputs_without_overwrite(demo, tmp_path, command):
     out = tmp_path / "out"
     args = {
@@ -372,6 +372,7 @@ def test_every_command_refuses_existing_outputs_without_overwrite(demo, tmp_path
         "visualize": visualize_args(demo, out),
         "evaluate": evaluate_args(demo, "-o", str(out)),
         "run": run_args(demo, out),
+        "stats": ["stats", str(demo / "gt"), "-s", "cpp-default", "-o", str(out), "-j", "1"],
     }[command]
     assert runner.invoke(app, args).exit_code == 0
     first = tree(tmp_path)
@@ -398,7 +399,7 @@ def test_dash_means_standard_output_for_json(demo, tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- 7 help
 
 
-COMMANDS = ["images-json", "panoptic", "pps", "evaluate", "run", "specs", "demo", "visualize"]
+COMMANDS = ["images-json", "panoptic", "pps", "evaluate", "run", "specs", "demo", "visualize", "pq", "stats"]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
