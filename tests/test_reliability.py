@@ -169,7 +169,9 @@ def test_overwrite_replaces_all_outputs_or_none(demo, tmp_path):
     results.write_text("old")
     (tmp_path / "locked").mkdir()
     per_image.mkdir()  # a folder where the file should go: refused before any work
-    line = one_line_error(runner.invoke(app, evaluate_args(demo, "-o", str(results), "--per-image", str(per_image), "--overwrite")))
+    line = one_line_error(
+        runner.invoke(app, evaluate_args(demo, "-o", str(results), "--per-image", str(per_image), "--overwrite"))
+    )
     assert line == f"error: {per_image}: is a folder, expected a file (--per-image)"
     assert results.read_text() == "old"
 
@@ -433,7 +435,9 @@ def test_choices_tab_complete():
     assert done.stdout.split() == ["coco", "cityscapes"]
 
 
-@pytest.mark.parametrize(("shell", "marker"), [("zsh", "#compdef pps"), ("bash", "complete -o default -F"), ("fish", "complete --command pps")])
+@pytest.mark.parametrize(
+    ("shell", "marker"), [("zsh", "#compdef pps"), ("bash", "complete -o default -F"), ("fish", "complete --command pps")]
+)
 def test_show_completion_for_a_named_shell(shell, marker):
     done = subprocess.run([str(PPS), "--show-completion", shell], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and marker in done.stdout, done.stderr
@@ -441,7 +445,9 @@ def test_show_completion_for_a_named_shell(shell, marker):
 
 def test_success_lines_do_not_wrap_when_piped(demo, tmp_path):
     out = tmp_path / ("a_long_folder_name_" * 5) / "images.json"
-    done = subprocess.run([str(PPS), "images-json", str(demo / "gt"), "-o", str(out)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(PPS), "images-json", str(demo / "gt"), "-o", str(out)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0 and done.stdout == f"wrote {out} (3 images)\n"
 
 

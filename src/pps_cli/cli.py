@@ -192,8 +192,6 @@ def _completion(ctx: typer.Context, param: Any, shell: str | None) -> None:
     raise typer.Exit()
 
 
-
-
 @app.callback()
 def _root(
     version: Annotated[
@@ -227,5 +225,3 @@ def _root(
 
 def main() -> None:
     app()
-
-

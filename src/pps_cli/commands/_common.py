@@ -113,6 +113,8 @@ EvalSpecOption = Annotated[
         autocompletion=complete_eval_spec,
     ),
 ]
+
+
 def _range_text(minimum: float | None, maximum: float | None, *, above: bool) -> str:
     low = None if minimum is None else f"{'>' if above else '>='} {minimum:g}"
     if maximum is None:
@@ -141,9 +143,7 @@ def check_number(
     return callback
 
 
-def number_option(
-    *names: str, help: str, minimum: float | None = None, maximum: float | None = None, above: bool = False
-) -> Any:
+def number_option(*names: str, help: str, minimum: float | None = None, maximum: float | None = None, above: bool = False) -> Any:
     """A ``typer.Option`` for a number: its range is checked (and shown in the help); NaN is refused."""
     rule = _range_text(minimum, maximum, above=above).replace("must be ", "")
     return typer.Option(*names, help=f"{help} ({rule})", callback=check_number(minimum, maximum, above=above))

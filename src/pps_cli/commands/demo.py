@@ -20,9 +20,7 @@ def demo_command(
     num_images: Annotated[int, number_option("--num-images", "-n", help="Number of images.", minimum=1, maximum=10000)] = 4,
     height: Annotated[int, number_option("--height", help="Image height in pixels.", minimum=16, maximum=8192)] = 256,
     width: Annotated[int, number_option("--width", help="Image width in pixels.", minimum=16, maximum=8192)] = 512,
-    seed: Annotated[
-        int, number_option("--seed", help="Random seed; the same seed gives byte-identical files.", minimum=0)
-    ] = 0,
+    seed: Annotated[int, number_option("--seed", help="Random seed; the same seed gives byte-identical files.", minimum=0)] = 0,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace the whole content of a non-empty OUT_DIR (without it, an error).")
     ] = False,

@@ -15,13 +15,11 @@ from ._common import Layout, OverwriteOption, check_outputs, human_console, outp
 def images_json_command(
     gt_dir: Annotated[
         Path,
-        typer.Argument(
-            metavar="GT_DIR", help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif)."
-        ),
+        typer.Argument(metavar="GT_DIR", help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif)."),
     ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write images.json; - for standard output.")
-    ] = Path("images.json"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write images.json; - for standard output.")] = Path(
+        "images.json"
+    ),
     dataset: Annotated[Layout, typer.Option("--dataset", help="Folder layout (auto: detected from the names).")] = Layout.auto,
     overwrite: OverwriteOption = False,
 ) -> None:

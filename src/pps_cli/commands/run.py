@@ -78,9 +78,7 @@ def run_command(
     no_channel_check: NoChannelCheckOption = False,
     overwrite: Annotated[
         bool,
-        typer.Option(
-            "--overwrite", help="Replace the whole content of a non-empty --output folder (without it, an error)."
-        ),
+        typer.Option("--overwrite", help="Replace the whole content of a non-empty --output folder (without it, an error)."),
     ] = False,
     percent: PercentOption = False,
     workers: WorkersOption = None,
