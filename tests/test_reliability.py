@@ -85,9 +85,10 @@ def visualize_args(demo: Path, out: Path, *extra: str) -> list[str]:
         "run-output-holds-an-input",
         "image-id-legend-in-visualize",
         "two-outputs-to-stdout",
+        "overwrite-would-replace-the-current-folder",
     ],
 )
-def test_bad_output_paths_are_one_line_errors_before_any_work(demo, tmp_path, case):
+def test_bad_output_paths_are_one_line_errors_before_any_work(demo, tmp_path, monkeypatch, case):
     (tmp_path / "a_file").write_text("x")
     (tmp_path / "a_folder").mkdir()
     expected: str
@@ -123,6 +124,10 @@ def test_bad_output_paths_are_one_line_errors_before_any_work(demo, tmp_path, ca
         shutil.copy(next((demo / "predictions" / "pps").glob("*.png")), pred / "legend.png")
         args = ["visualize", "-s", "cpp-default", "--pred", str(pred), "-o", str(tmp_path / "vis")]
         expected = f"{tmp_path / 'vis' / 'legend.png'}: would be written twice (image legend and the legend)"
+    elif case == "overwrite-would-replace-the-current-folder":
+        monkeypatch.chdir(tmp_path / "a_folder")
+        args = ["demo", str(tmp_path), "--overwrite"]
+        expected = f"{tmp_path}: OUT_DIR holds the current folder, whose content --overwrite would replace"
     else:
         args = evaluate_args(demo, "-o", "-", "--per-image", "-")
         expected = "-: --output and --per-image cannot both write to standard output"

@@ -159,6 +159,7 @@ class Staging:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+                os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes 0700; a folder moved in as output gets the usual mode
             except OSError as e:
                 raise PpsError(target, f"cannot write: {_os_problem(e)}") from None
             self._stages.append(stage)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
-from .interrupts import children_ignore_sigint, ignore_interrupts_in_worker, register_stopper, unregister_stopper
+from .interrupts import children_ignore_sigint, deferred_interrupts, ignore_interrupts_in_worker, register_stopper, unregister_stopper
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -103,8 +103,9 @@ class _Workers:
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(target=_worker, args=(child, context), daemon=True)
                 self.conns.append(parent)
-                proc.start()
-                self.procs.append(proc)
+                with deferred_interrupts():  # a started worker is always known to stop()
+                    proc.start()
+                    self.procs.append(proc)
                 child.close()
         except BaseException:
             self.stop()

@@ -328,6 +328,10 @@ def check_outputs(
                 raise PpsError(o.path, f"{o.option} is inside the input folder {input_option}; choose another {o.option}")
             if o.whole and _inside(ri, ro):
                 raise PpsError(o.path, f"{o.option} holds the input {input_option} ({input_path}); choose another {o.option}")
+    cwd = _real(Path.cwd())
+    for o in files:
+        if o.whole and overwrite and (real[id(o)] == cwd or real[id(o)] in cwd.parents):
+            raise PpsError(o.path, f"{o.option} holds the current folder, whose content --overwrite would replace")
     if overwrite:
         return
     for o in files:
