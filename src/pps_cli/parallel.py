@@ -20,7 +20,13 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
-from .interrupts import children_ignore_sigint, deferred_interrupts, ignore_interrupts_in_worker, register_stopper, unregister_stopper
+from .interrupts import (
+    children_ignore_sigint,
+    deferred_interrupts,
+    ignore_interrupts_in_worker,
+    register_stopper,
+    unregister_stopper,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
