@@ -6,6 +6,7 @@ also end as one line ``interrupted`` and exit 130, not as a traceback from the m
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any
@@ -24,6 +25,22 @@ def main() -> None:
         from .cli import app
 
         app()  # maps interrupts inside commands itself; this catches those while Typer builds the commands
+        code: int = 0
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
+            sys.stderr.write(f"{e.code}\n")
+            code = 1
+    # Leave without interpreter finalization: it restores the default signal handlers, so a signal
+    # arriving then would kill a finished command (exit -15 after its outputs were all written).
+    # Every output is committed and every worker joined by now.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -25,16 +25,17 @@ def _in_main_thread() -> bool:
 
 
 @contextlib.contextmanager
-def deferred_interrupts() -> Iterator[None]:
+def deferred_interrupts() -> Iterator[list[int]]:
     """Hold SIGINT and SIGTERM back for the duration; raise KeyboardInterrupt afterwards if one came.
 
-    A signal the process ignores (e.g. SIGINT in a background job) stays ignored. Only in the main
+    Yields the list of signals received so far, so the block can check it (and undo its work). A
+    signal the process ignores (e.g. SIGINT in a background job) stays ignored. Only in the main
     thread; elsewhere a no-op (signals are handled in the main thread only).
     """
-    if not _in_main_thread():
-        yield
-        return
     received: list[int] = []
+    if not _in_main_thread():
+        yield received
+        return
 
     def record(signum: int, frame: Any) -> None:
         received.append(signum)
@@ -44,7 +45,7 @@ def deferred_interrupts() -> Iterator[None]:
         if signal.getsignal(sig) is not signal.SIG_IGN:
             previous[sig] = signal.signal(sig, record)
     try:
-        yield
+        yield received
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -53,21 +54,24 @@ def deferred_interrupts() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def children_ignore_sigint() -> Iterator[None]:
-    """While active, processes started by exec inherit an ignored SIGINT (keep it to a few milliseconds).
+def children_ignore_interrupts() -> Iterator[None]:
+    """While active, processes started by exec inherit ignored SIGINT and SIGTERM (keep it to milliseconds).
 
     Python in such a child installs no KeyboardInterrupt handler, so a Ctrl-C during its start-up
-    imports (the fork server's preload) prints nothing. A Ctrl-C that lands in this process meanwhile
-    is lost, which is why the stretch must only cover the exec.
+    imports (the fork server's preload) prints nothing, and a SIGTERM sent to the whole group does
+    not kill it while the main process waits for a worker from it (the fork server ends by itself
+    when the main process exits). A signal that lands in this process meanwhile is lost, which is
+    why the stretch must only cover the exec.
     """
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -202,8 +202,8 @@ class Staging:
                 moves.extend((src, target / src.relative_to(staged)) for src in files)
                 if not files and not target_is_dir:
                     moves.append((staged, target))
-        with deferred_interrupts():
-            _swap_in(moves)
+        with deferred_interrupts() as received:
+            _swap_in(moves, pending=received)
         self._moves.clear()
 
     def discard(self) -> None:
@@ -222,8 +222,13 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _swap_in(moves: list[tuple[Path, Path]]) -> None:
-    """Rename each ``(src, dst)``; an existing ``dst`` is moved aside first and restored on failure."""
+def _swap_in(moves: list[tuple[Path, Path]], *, pending: list[int] | None = None) -> None:
+    """Rename each ``(src, dst)``; an existing ``dst`` is moved aside first and restored on failure.
+
+    ``pending`` holds the signals received meanwhile (see ``deferred_interrupts``): one that arrived
+    during the renames undoes them too, so that exit code 130 means "outputs as they were". Past that
+    last check the command has succeeded: a signal during the deletion of the old versions is dropped.
+    """
     undo: list[tuple[Path, Path | None]] = []  # (dst, where its old version went)
     created: list[Path] = []
     try:
@@ -240,6 +245,8 @@ def _swap_in(moves: list[tuple[Path, Path]]) -> None:
                 os.rename(dst, old)
             undo.append((dst, old))
             os.rename(src, dst)
+        if pending:
+            raise KeyboardInterrupt
     except BaseException as e:
         for dst, old in reversed(undo):
             if dst.exists() or dst.is_symlink():
@@ -256,6 +263,8 @@ def _swap_in(moves: list[tuple[Path, Path]]) -> None:
     for _, old in undo:
         if old is not None:
             _remove(old)
+    if pending is not None:
+        pending.clear()
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 from .interrupts import (
-    children_ignore_sigint,
+    children_ignore_interrupts,
     deferred_interrupts,
     ignore_interrupts_in_worker,
     register_stopper,
@@ -86,9 +87,12 @@ def _worker(conn: Connection, context: Any) -> None:
         except Exception as e:
             reply = (index, False, e, traceback.format_exc())
         try:
-            conn.send(reply)
-        except Exception as e:  # an unpicklable result or exception: say what it was
-            conn.send((index, False, RuntimeError(f"worker result could not be sent back: {e!r}"), traceback.format_exc()))
+            try:
+                conn.send(reply)
+            except (pickle.PicklingError, TypeError, AttributeError) as e:  # an unpicklable result: say what it was
+                conn.send((index, False, RuntimeError(f"worker result could not be sent back: {e!r}"), traceback.format_exc()))
+        except OSError:  # the main process stopped listening (interrupted, or gone): end quietly
+            return
 
 
 class _Workers:
@@ -103,8 +107,8 @@ class _Workers:
             if ctx.get_start_method() == "forkserver":
                 from multiprocessing import forkserver
 
-                with children_ignore_sigint():  # a Ctrl-C must not hit the fork server's preload imports
-                    forkserver.ensure_running()
+                with children_ignore_interrupts():  # a Ctrl-C must not hit the fork server's preload imports,
+                    forkserver.ensure_running()  # and a SIGTERM to the group must not kill it under a starting worker
             for _ in range(count):
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(target=_worker, args=(child, context), daemon=True)
