@@ -476,3 +476,28 @@ def test_run_is_byte_identical_for_any_worker_count(demo, tmp_path):
         assert result.exit_code == 0, result.output
         outputs.append({k: v.replace(str(out).encode(), b"OUT") for k, v in tree(out).items()})
     assert outputs[0] == outputs[1] and len(outputs[0]) == 10  # images.json, panoptic.json, 3+3 PNGs, 2 results
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_the_swap_rolls_it_back(tmp_path, monkeypatch, signum):
+    # exit code 130 must mean "outputs as they were", even when the signal lands mid-commit
+    from pps_cli.interrupts import sigterm_as_interrupt
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.png").write_bytes(b"old a")
+    before = tree(tmp_path)
+    real_rename, calls = os.rename, []
+
+    def rename_then_signal(src, dst):
+        calls.append(dst)
+        real_rename(src, dst)
+        if len(calls) == 2:  # the new a.png is in place; the old one is still aside
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(os, "rename", rename_then_signal)
+    with sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt):
+        with io.staged_output(tmp_path / "out") as stage:
+            (stage / "a.png").write_bytes(b"new a")
+            (stage / "b.png").write_bytes(b"new b")
+    monkeypatch.undo()
+    assert tree(tmp_path) == before
