@@ -23,6 +23,8 @@ from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summari
 from pps_cli.metrics.results import reference_category_order, reference_results
 from pps_cli.specs import EvalSpec, load_eval_spec
 
+from .json_compare import max_abs_diff
+
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"
 runner = CliRunner()
 
@@ -298,7 +300,7 @@ def test_dataset_results_equal_the_reference(case, tmp_path):
     ])
     assert result.exit_code == 0, result.output
     ours = json.loads(out.read_text())["reference"]
-    assert _max_abs_diff(ours, expected["reference_results"]) <= 1e-9
+    assert max_abs_diff(ours, expected["reference_results"]) <= 1e-9
 
 
 def _write_dataset(data, layout: str, root: Path) -> Path:
@@ -314,21 +316,6 @@ def _write_dataset(data, layout: str, root: Path) -> Path:
     return root
 
 
-def _max_abs_diff(a, b) -> float:
-    """Largest difference between two JSON trees of the same shape (keys, types, None placement)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        return max((_max_abs_diff(a[k], b[k]) for k in a), default=0.0)
-    if isinstance(a, list):
-        assert len(a) == len(b)
-        return max((_max_abs_diff(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
-    if a is None or b is None:
-        assert a is None and b is None
-        return 0.0
-    assert type(a) is type(b) or {type(a), type(b)} <= {int, float}
-    return abs(a - b)
-
-
 def test_runs_stats_and_image_stats_agree(demo):
     spec = spec_named("cpp-default")
     job = find_jobs(load_images(demo / "images.json"), demo / "gt", demo / "predictions" / "pps")[0]
@@ -336,3 +323,53 @@ def test_runs_stats_and_image_stats_agree(demo):
     from pps_cli.metrics.runs import pixel_runs
 
     assert runs_stats(pixel_runs(gt, pred), spec=spec) == image_stats(gt, pred, spec=spec)
+
+
+# ----------------------------------------------------------------------------- PQ and mIoU beside PartPQ
+
+
+def test_cli_writes_pq_and_miou_beside_partpq(demo, tmp_path):
+    out, per_image = tmp_path / "results.json", tmp_path / "per_image.jsonl"
+    result = runner.invoke(app, args(demo, "-o", str(out), "--per-image", str(per_image)))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert list(document) == ["pps_version", "eval_spec", "gt", "predictions", "num_images", "summary", "categories",
+                              "pq", "miou", "unknown_predicted_classes", "reference"]
+    assert set(document["pq"]) == {"All", "Things", "Stuff", "Parts", "NoParts", "per_class"}
+    assert set(document["miou"]["parts"]) == {"mIoU", "per_class", "names", "background"}
+    records = [json.loads(line) for line in per_image.read_text().splitlines()]
+    assert all("PQ" in r and "PartPQ" in r for r in records)
+    assert "summary" in result.stdout and "PartPQ (cpp-default" in result.stdout
+
+
+def test_cli_metrics_selects_what_is_computed_and_written(demo, tmp_path):
+    out, per_image = tmp_path / "results.json", tmp_path / "per_image.jsonl"
+    result = runner.invoke(app, args(demo, "--metrics", "partpq", "-o", str(out), "--per-image", str(per_image)))
+    assert result.exit_code == 0, result.output
+    assert not {"pq", "miou"} & set(json.loads(out.read_text()))
+    assert all("PQ" not in json.loads(line) for line in per_image.read_text().splitlines())
+    result = runner.invoke(app, args(demo, "--metrics", "pq,miou", "--table", "pq,miou", "-o", str(out), "--overwrite"))
+    assert result.exit_code == 0, result.output
+    assert not {"summary", "categories", "reference"} & set(json.loads(out.read_text()))
+    assert "PQ (cpp-default" in result.stdout and "scene IoU" in result.stdout and "part IoU" in result.stdout
+
+
+def test_cli_partpq_numbers_do_not_change_with_the_other_metrics(demo, tmp_path):
+    alone, together = tmp_path / "alone.json", tmp_path / "together.json"
+    assert runner.invoke(app, args(demo, "--metrics", "partpq", "-o", str(alone))).exit_code == 0
+    assert runner.invoke(app, args(demo, "-o", str(together))).exit_code == 0
+    a, b = json.loads(alone.read_text()), json.loads(together.read_text())
+    assert a["summary"] == b["summary"] and a["categories"] == b["categories"] and a["reference"] == b["reference"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--metrics", "partpq,iou"], "error: --metrics: unknown metrics ['iou']; choose from partpq, pq, miou"),
+        (["--metrics", "pq", "--table", "partpq"], "error: --table: partpq not computed; add it to --metrics"),
+        (["--table", "all"], "error: --table: unknown tables ['all']; choose from partpq, pq, miou, summary"),
+    ],
+)
+def test_cli_metrics_and_table_errors(demo, extra, message):
+    result = runner.invoke(app, args(demo, *extra))
+    assert result.exit_code == 2 and result.stderr.strip() == message

@@ -1,13 +1,14 @@
-"""PartPQ: per-image statistics and their summary (PPS_REFERENCE.md section 7). Pure numpy, no I/O.
+"""PartPQ: per-image statistics and their summary (docs/metrics.md, "PartPQ"). Pure numpy, no I/O.
 
 The reference (``panoptic_parts.utils.evaluation_PartPQ``) builds a full-image mask per segment
 and loops over segment pairs. Here every count is a histogram instead, computed once per image:
 
-1. :func:`pixel_runs` run-length encodes the image: consecutive pixels (in raster order) with the
-   same GT uid and the same prediction ``[class, instance, part]`` form one run. Label maps are
-   piecewise constant, so a 2048x1024 image has ~10^5 runs instead of 2*10^6 pixels, and every
-   count below is a weighted ``np.bincount`` over runs (weights = run lengths).
-2. :func:`runs_stats` decodes the distinct GT uids (a few hundred) once, derives per run the GT
+1. :func:`~pps_cli.metrics.runs.pixel_runs` run-length encodes the image: consecutive pixels (in
+   raster order) with the same GT uid and the same prediction ``[class, instance, part]`` form one
+   run. Label maps are piecewise constant, so a 2048x1024 image has ~10^5 runs instead of 2*10^6
+   pixels, and every count below is a weighted ``np.bincount`` over runs (weights = run lengths).
+   The encoding and the decoded GT uids are shared with PQ and mIoU (:mod:`pps_cli.metrics.runs`).
+2. :func:`runs_stats` takes the distinct GT uids (a few hundred, decoded once), derives per run the GT
    segment, GT part, ignore value (void / crowd) and predicted segment, and counts segment areas,
    void and crowd overlaps and (GT segment, predicted segment) intersections. Matching, the part
    confusion matrix of each true positive, and FP / FN follow the reference rule by rule on those
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from ..constants import NO_PART, VOID
 from ..specs import EvalSpec
+from .counts import FP_IGNORED_OVERLAP, MATCH_IOU, MatchCounts
 from .runs import (
     NO_SEGMENT,
     GroundTruthError,
@@ -57,11 +59,6 @@ __all__ = [
     "predicted_class_pixels",
 ]
 
-MATCH_IOU = 0.5
-"""A GT and a predicted segment match when their IoU is strictly greater than this."""
-
-FP_IGNORED_OVERLAP = 0.5
-"""An unmatched predicted segment is an FP unless more than this fraction of it is void or crowd."""
 
 class EmptyConfusionError(ValueError):
     """A true positive of a parts class has no evaluated pixel; the reference raises 'empty CM' too."""
@@ -71,56 +68,9 @@ class EmptyConfusionError(ValueError):
 
 
 @dataclass(frozen=True, eq=False)
-class PartPQStats:
-    """Additive PartPQ statistics, one entry per category (ascending eval sid).
-
-    Attributes
-    ----------
-    iou_sum : (C,) float64
-        Sum of the qualities of the true positives (IoU, or mean part IoU for parts classes).
-    tp, fp, fn : (C,) int64
-        True positives, false positives, false negatives.
-
-    Adding the statistics of several images (``a + b``) gives the statistics of the image set.
-    Float addition is not associative: add images in a fixed order to get identical bits.
-    """
-
-    iou_sum: NDArray[np.float64]
-    tp: NDArray[np.int64]
-    fp: NDArray[np.int64]
-    fn: NDArray[np.int64]
-
-    @classmethod
-    def zeros(cls, num_categories: int) -> PartPQStats:
-        """Statistics of no image."""
-        return cls(
-            np.zeros(num_categories, np.float64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-        )
-
-    @property
-    def num_categories(self) -> int:
-        return len(self.tp)
-
-    def __add__(self, other: PartPQStats) -> PartPQStats:
-        if not isinstance(other, PartPQStats):
-            return NotImplemented
-        if other.num_categories != self.num_categories:
-            raise ValueError(f"cannot add stats of {self.num_categories} and {other.num_categories} categories")
-        return PartPQStats(
-            self.iou_sum + other.iou_sum, self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PartPQStats):
-            return NotImplemented
-        return all(
-            np.array_equal(getattr(self, name), getattr(other, name)) for name in ("iou_sum", "tp", "fp", "fn")
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+class PartPQStats(MatchCounts):
+    """Additive PartPQ statistics: ``iou_sum`` sums the qualities of the true positives (IoU, or
+    mean part IoU for parts classes); ``tp``, ``fp``, ``fn`` as in :class:`MatchCounts`."""
 
 
 # ----------------------------------------------------------------------------- per-image statistics
@@ -132,7 +82,7 @@ def image_stats(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, sp
     Parameters
     ----------
     gt_uids : (H, W) integer
-        GT uids (PPS_REFERENCE.md section 1).
+        GT uids (label format: docs/metrics.md).
     pred_pps : (H, W, 3) uint8
         PPS prediction, channels ``[class, instance, part]``.
     spec : EvalSpec
@@ -214,7 +164,7 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = No
 
     Notes
     -----
-    Per category with eval sid ``s`` (PPS_REFERENCE.md section 7, the reference's rules):
+    Per category with eval sid ``s`` (the reference's rules; docs/metrics.md):
 
     - ignore: 255 (void) where the GT sid is not evaluated; ``s`` (crowd of ``s``) on things
       pixels without instance id and on the pixels of removed segments; 0 elsewhere.
