@@ -200,6 +200,7 @@ def test_run_failing_in_its_last_stage_leaves_the_output_as_it_was(demo, tmp_pat
     out = tmp_path / "out"
     if earlier_run:
         assert runner.invoke(app, run_args(demo, out)).exit_code == 0
+        (out / "panoptic.json").write_text("{}")  # an earlier run's file that a rerun would rewrite
     before = tree(tmp_path / "out") if out.exists() else None
     result = runner.invoke(app, [*run_args(broken, out), "--overwrite"])
     assert one_line_error(result).startswith("error: ")
