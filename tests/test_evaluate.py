@@ -25,7 +25,7 @@ from pps_cli.evaluate import (
     reference_results,
 )
 from pps_cli.io import write_json, write_png, write_uid_tiff
-from pps_cli.partpq import PartPQStats, image_stats, runs_stats, summarize
+from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summarize
 from pps_cli.specs import EvalSpec, load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"
@@ -338,6 +338,6 @@ def test_runs_stats_and_image_stats_agree(demo):
     spec = spec_named("cpp-default")
     job = find_jobs(load_images(demo / "images.json"), demo / "gt", demo / "predictions" / "pps")[0]
     gt, pred = read_image_pair(job)
-    from pps_cli.partpq import pixel_runs
+    from pps_cli.metrics.partpq import pixel_runs
 
     assert runs_stats(pixel_runs(gt, pred), spec=spec) == image_stats(gt, pred, spec=spec)

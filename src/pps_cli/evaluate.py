@@ -1,6 +1,6 @@
 """PartPQ evaluation of a folder of PPS predictions: find files, evaluate images in parallel, report.
 
-The math is in :mod:`pps_cli.partpq`; this module pairs every image of images.json with its GT
+The math is in :mod:`pps_cli.metrics.partpq`; this module pairs every image of images.json with its GT
 TIFF and prediction PNG (exact image-id match, never substrings), runs
 :func:`evaluate_image` on each (in worker processes), sums the per-image statistics in
 images.json order (so the numbers do not depend on the number of workers) and builds the
@@ -23,8 +23,7 @@ from .constants import VOID
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
 from .io import dumps_json, list_files, read_png, read_uid_tiff
-from .parallel import parallel_map
-from .partpq import (
+from .metrics.partpq import (
     EmptyConfusionError,
     GroundTruthError,
     PartPQResult,
@@ -34,6 +33,7 @@ from .partpq import (
     runs_stats,
     summarize,
 )
+from .parallel import parallel_map
 from .specs import IGNORED, EvalSpec
 
 PREDICTION_SUFFIXES = (".png",)

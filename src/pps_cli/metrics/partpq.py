@@ -26,10 +26,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .constants import MAX_UID, NO_PART, VOID
-from .errors import summarize_list
-from .labels import decode_uids, fold_sid_pids
-from .specs import EvalSpec
+from ..constants import MAX_UID, NO_PART, VOID
+from ..errors import summarize_list
+from ..labels import decode_uids, fold_sid_pids
+from ..specs import EvalSpec
 
 MATCH_IOU = 0.5
 """A GT and a predicted segment match when their IoU is strictly greater than this."""
