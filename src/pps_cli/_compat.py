@@ -1,0 +1,45 @@
+"""What pps needs from Python and NumPy, checked once at import, and the few helpers that differ between versions.
+
+Supported: Python 3.10 or newer, NumPy 1.24 or newer (1.x and 2.x). NumPy 2 changed how a Python
+int combines with a small integer array (NEP 50: ``uint8_array + 300`` is an error instead of a
+uint16 array); the kernels widen explicitly before such arithmetic, so both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MIN_PYTHON = (3, 10)
+MIN_NUMPY = (1, 24)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """``"1.26.4"`` -> ``(1, 26, 4)``; stops at the first non-numeric part (``"2.1.0rc1"`` -> ``(2, 1)``)."""
+    parts = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def check_environment() -> None:
+    """Raise ImportError with what to do when Python or NumPy is older than pps supports."""
+    if sys.version_info < MIN_PYTHON:
+        raise ImportError(
+            f"pps needs Python {'.'.join(map(str, MIN_PYTHON))} or newer, this is {sys.version.split()[0]}"
+        )
+    if _version_tuple(np.__version__) < MIN_NUMPY:
+        raise ImportError(
+            f"pps needs NumPy {'.'.join(map(str, MIN_NUMPY))} or newer, found {np.__version__} "
+            f"({np.__file__}); upgrade it: pip install 'numpy>={'.'.join(map(str, MIN_NUMPY))}'"
+        )
+
+
+unique_values: Callable[[Any], Any] = getattr(np, "unique_values", np.unique)
+"""Distinct values of an array in no particular order: NumPy 2's ``np.unique_values`` (it hashes
+instead of sorting every element), the sorted ``np.unique`` on NumPy 1.x."""
