@@ -27,16 +27,20 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_environment() -> None:
-    """Raise ImportError with what to do when Python or NumPy is older than pps supports."""
-    if sys.version_info < MIN_PYTHON:
+def check_environment(python: tuple[int, ...] | None = None, numpy_version: str | None = None) -> None:
+    """Raise ImportError saying what to do when Python or NumPy is older than pps supports.
+
+    ``python`` and ``numpy_version`` default to the running interpreter's and NumPy's.
+    """
+    python = tuple(sys.version_info[:3]) if python is None else python
+    numpy_version = np.__version__ if numpy_version is None else numpy_version
+    if python < MIN_PYTHON:
+        raise ImportError(f"pps needs Python {'.'.join(map(str, MIN_PYTHON))} or newer, this is {'.'.join(map(str, python))}")
+    if _version_tuple(numpy_version) < MIN_NUMPY:
+        minimum = ".".join(map(str, MIN_NUMPY))
         raise ImportError(
-            f"pps needs Python {'.'.join(map(str, MIN_PYTHON))} or newer, this is {sys.version.split()[0]}"
-        )
-    if _version_tuple(np.__version__) < MIN_NUMPY:
-        raise ImportError(
-            f"pps needs NumPy {'.'.join(map(str, MIN_NUMPY))} or newer, found {np.__version__} "
-            f"({np.__file__}); upgrade it: pip install 'numpy>={'.'.join(map(str, MIN_NUMPY))}'"
+            f"pps needs NumPy {minimum} or newer, found {numpy_version} ({np.__file__}); "
+            f"upgrade it: pip install 'numpy>={minimum}'"
         )
 
 

@@ -55,7 +55,9 @@ def as_numpy(value: Any, name: str) -> NDArray[Any]:
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"Expected argument `{name}` to be a numpy array or a torch tensor, but got {type(value).__name__}") from e
+        raise ValueError(
+            f"Expected argument `{name}` to be a numpy array or a torch tensor, but got {type(value).__name__}"
+        ) from e
 
 
 def _describe(array: NDArray[Any]) -> str:
@@ -312,22 +314,22 @@ class Evaluator:
         try:
             table = id_table(parse_id_space(category_ids, option="category_ids"), self.spec)
         except PpsError as e:
-            raise ValueError(f"Expected argument `category_ids` to map ids to eval sids of {self.spec.name}: {e}") from None
+            raise ValueError(
+                f"Expected argument `category_ids` to map ids to eval sids of {self.spec.name}, "
+                f"but got a mapping that {e.problem}"
+            ) from None
         categories = to_eval_ids(np.asarray(given, np.int64), table)
         evaluated = (categories >= 0) & (categories < 256)
         evaluated[evaluated] = self.spec.category_index[categories[evaluated]] >= 0
         if not evaluated.all():
             bad = sorted({int(c) for c, ok in zip(given, evaluated.tolist(), strict=True) if not ok})
-            space = category_ids if isinstance(category_ids, str) else "mapped"
-            valid = (
-                f"0..{len(self.spec.eval_sids) - 1}"
-                if category_ids == "contiguous"
-                else ", ".join(map(str, self.spec.eval_sids))
-            )
-            raise ValueError(
-                f"Expected every `segments_info` category_id to be a {space} id of an evaluated class of "
-                f"{self.spec.name} ({valid}), but got {', '.join(map(str, bad[:10]))}"
-            )
+            if category_ids == "contiguous":
+                what = f"a contiguous id of {self.spec.name} (0..{len(self.spec.eval_sids) - 1})"
+            elif category_ids == "eval":
+                what = f"an eval sid of {self.spec.name} ({', '.join(map(str, self.spec.eval_sids))})"
+            else:
+                what = f"an id that `category_ids` maps to an eval sid of {self.spec.name}"
+            raise ValueError(f"Expected every `segments_info` category_id to be {what}, but got {', '.join(map(str, bad[:10]))}")
         return categories
 
     def update_panoptic(
@@ -412,7 +414,9 @@ class Evaluator:
             When ``state`` is not such a state or belongs to another EvalSpec.
         """
         if not isinstance(state, Mapping) or state.get("format") != STATE_FORMAT:
-            raise ValueError(f"Expected argument `state` to be a state_dict() of an Evaluator ({STATE_FORMAT}), but got {_what(state)}")
+            raise ValueError(
+                f"Expected argument `state` to be a state_dict() of an Evaluator ({STATE_FORMAT}), but got {_what(state)}"
+            )
         if state.get("eval_sids") != list(self.spec.eval_sids) or state.get("eval_spec") != self.spec.name:
             raise ValueError(
                 f"Expected argument `state` to come from an Evaluator of EvalSpec {self.spec.name}, "

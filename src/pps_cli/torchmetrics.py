@@ -17,9 +17,7 @@ try:
     import torch
     from torchmetrics import Metric
 except ImportError as e:  # pragma: no cover - the suite always has the extra
-    raise ImportError(
-        "pps_cli.torchmetrics needs torch and torchmetrics: pip install 'pps-cli[torch]'"
-    ) from e
+    raise ImportError("pps_cli.torchmetrics needs torch and torchmetrics: pip install 'pps-cli[torch]'") from e
 
 import numpy as np
 
