@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,13 +16,10 @@ import pps_cli
 from pps_cli._compat import check_environment
 from pps_cli.api import Evaluator
 from pps_cli.cli import app
-from pps_cli.dataset import build_images, images_json, load_images, match_files
-from pps_cli.evaluate import find_jobs, read_image_pair
-from pps_cli.io import list_files, read_json, read_png, write_json
-from pps_cli.labels import rgb_to_segment_id
-from pps_cli.panoptic_json import load_panoptic_json, match_annotations
+from pps_cli.io import read_json
 from pps_cli.specs import load_eval_spec
-from pps_cli.synth import generate_demo
+
+from .api_demo import as_json, image_pairs, make_demos, panoptic_inputs, without_file_names
 
 runner = CliRunner()
 
@@ -32,38 +28,9 @@ GT = np.array([[7, 7, 2600001, 2600002]], np.int32)
 PERFECT = np.array([[[7, 0, 1], [7, 0, 1], [26, 1, 1], [26, 1, 2]]], np.uint8)
 
 
-def as_json(value):
-    """``value`` as it comes back from a JSON file (floats round-trip exactly)."""
-    return json.loads(json.dumps(value))
-
-
-def without_file_names(document):
-    return {k: v for k, v in document.items() if k not in ("gt", "predictions")}
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demos(tmp_path_factory):
-    """Small Cityscapes- and PASCAL-like datasets, each with `pps run` outputs (panoptic, pps, results)."""
-    roots = {}
-    for dataset, spec in (("cityscapes", "cpp-default"), ("pascal", "ppp-default")):
-        root = tmp_path_factory.mktemp(dataset)
-        generate_demo(root, dataset=dataset, num_images=3, height=64, width=128, seed=5)
-        write_json(root / "images.json", images_json(build_images(root / "gt")))
-        pred = root / "predictions"
-        result = runner.invoke(app, [
-            "run", "-s", spec, "--gt", str(root / "gt"), "--semantic", str(pred / "semantic"),
-            "--instances", str(pred / "instances.json"), "--parts", str(pred / "parts"), "-o", str(root / "out"),
-            "--images", str(root / "images.json"), "--workers", "1",
-        ])  # fmt: skip
-        assert result.exit_code == 0, result.output
-        roots[spec] = root
-    return roots
-
-
-def image_pairs(root: Path, pred_dir: Path):
-    """(GT uids, PPS prediction) of every image, in images.json order."""
-    images = load_images(root / "images.json")
-    return [read_image_pair(job) for job in find_jobs(images, root / "gt", pred_dir)]
+    return make_demos(tmp_path_factory)
 
 
 # ----------------------------------------------------------------------------- the numbers of pps evaluate
@@ -81,23 +48,6 @@ def test_update_gives_the_results_of_pps_evaluate_bit_for_bit(demos, tmp_path, s
         evaluator.update(gt, pred)
     assert as_json(evaluator.compute()) == without_file_names(read_json(out))
     assert evaluator.num_images == 3
-
-
-def panoptic_inputs(root: Path, spec: str):
-    """Per image (images.json order): GT, panoptic segment ids, segments_info, part ids, as `pps run` wrote them."""
-    images = load_images(root / "images.json")
-    annotations = match_annotations(images, load_panoptic_json(root / "out" / "panoptic.json"), path="panoptic.json")
-    parts_dir = root / "predictions" / "parts"
-    part_files, _ = match_files(images, list_files(parts_dir, (".png",)), root=parts_dir, what="part PNG")
-    gts = [gt for gt, _ in image_pairs(root, root / "out" / "pps")]
-    for image, gt in zip(images, gts, strict=True):
-        annotation = annotations[image.key]
-        segment_ids = rgb_to_segment_id(read_png(root / "out" / "panoptic" / annotation.file_name, channels=3))
-        segments_info = [
-            {"id": i, "category_id": c, "isthing": True, "score": 0.9}  # extra keys as detectron2 has them
-            for i, c in zip(annotation.segment_ids, annotation.category_ids, strict=True)
-        ]
-        yield gt, segment_ids, segments_info, read_png(part_files[image.key], channels=1)
 
 
 @pytest.mark.parametrize("spec", ["cpp-default", "ppp-default"])

@@ -428,6 +428,13 @@ class Evaluator:
         total = ImageStats.from_state(state.get("stats"), self.spec)
         self.metrics, self.total, self.num_images = total.metrics, total, num_images
 
+    @classmethod
+    def from_state_dict(cls, spec: SpecLike, state: Mapping[str, Any]) -> Evaluator:
+        """An Evaluator of ``spec`` holding a :meth:`state_dict` (e.g. one gathered from another process)."""
+        evaluator = cls(spec)
+        evaluator.load_state_dict(state)
+        return evaluator
+
     def __repr__(self) -> str:
         return f"Evaluator({self.spec.name!r}, metrics={list(self.metrics)}, num_images={self.num_images})"
 
