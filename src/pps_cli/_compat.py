@@ -1,8 +1,10 @@
 """What pps needs from Python and NumPy, checked once at import, and the few helpers that differ between versions.
 
 Supported: Python 3.10 or newer, NumPy 1.24 or newer (1.x and 2.x). NumPy 2 changed how a Python
-int combines with a small integer array (NEP 50: ``uint8_array + 300`` is an error instead of a
-uint16 array); the kernels widen explicitly before such arithmetic, so both give the same numbers.
+int combines with a small integer array (NEP 50: ``uint8_array * 256`` is an error instead of a
+uint16 array); the kernels widen to a large enough dtype before such arithmetic, so the promotion
+rules never decide a result. CI runs the whole suite, golden tests included, on NumPy 1.24 and on
+the newest NumPy.
 """
 
 from __future__ import annotations
