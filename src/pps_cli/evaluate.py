@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
+from .checks import check_layout, check_pps_channels, sample_indices
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
 from .io import dumps_json, list_files, read_png, read_uid_tiff
@@ -134,6 +135,8 @@ def evaluate(
     workers: int = 1,
     metrics: Iterable[str] = METRICS,
     on_image: Callable[[ImageInfo], None] | None = None,
+    layout_check: bool = True,
+    channel_check: bool = True,
 ) -> Evaluation:
     """Compute the metrics of the predictions in ``pred_dir`` against the GT in ``gt_dir``.
 
@@ -151,6 +154,9 @@ def evaluate(
         Subset of :data:`pps_cli.metrics.METRICS` to compute (all by default).
     on_image : callable, optional
         Called with each image once it is evaluated (in order), e.g. to advance a progress bar.
+    layout_check, channel_check : bool
+        Fail on GT of another dataset than the spec's, and on PPS PNGs whose channels look swapped
+        (:mod:`pps_cli.checks`).
 
     Raises
     ------
@@ -158,7 +164,12 @@ def evaluate(
         For missing, unreadable or inconsistent files and invalid GT, naming the file.
     """
     metrics = check_metrics(metrics)
+    if layout_check:
+        check_layout(gt_dir, spec)
     jobs = find_jobs(images, gt_dir, pred_dir)
+    if channel_check:
+        sample = [read_png(jobs[i].pred_path, channels=3) for i in sample_indices(len(jobs))]
+        check_pps_channels(sample, spec, where=pred_dir)
     total = ImageStats.zeros(spec, metrics)
     per_image = []
     for job, stats in zip(jobs, evaluate_images(jobs, spec, workers=workers, metrics=metrics), strict=True):

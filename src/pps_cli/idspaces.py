@@ -86,9 +86,7 @@ def _read_mapping(path: Path, option: str) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(pairs))
 
 
-def parse_id_space(
-    value: str | os.PathLike[str] | Mapping[int, int] | IdSpace | None, *, option: str = "id space"
-) -> IdSpace:
+def parse_id_space(value: str | os.PathLike[str] | Mapping[int, int] | IdSpace | None, *, option: str = "id space") -> IdSpace:
     """Read an id-space option: ``eval``, ``contiguous``, a mapping file path, or a mapping.
 
     ``None`` means "eval ids, not chosen explicitly" (the default, with heuristics on).
@@ -167,7 +165,8 @@ def contiguous_suspicion(counts: NDArray[np.integer], spec: EvalSpec, *, valid: 
     Parameters
     ----------
     counts : (N,) int
-        How often each id occurs (pixels or segments), indexed by id; index 255 (void) is ignored.
+        How often each id occurs (pixels or segments), indexed by id; ids 255 (void) and 0 (unlabeled
+        in the eval space, the first class in the contiguous one) are left out.
     spec : EvalSpec
     valid : (256,) bool, optional
         Which eval sids count as valid (default: every evaluated sid). Instance checks pass the
@@ -185,6 +184,7 @@ def contiguous_suspicion(counts: NDArray[np.integer], spec: EvalSpec, *, valid: 
     full = np.zeros(max(NUM_IDS, counts.size), np.int64)
     full[: counts.size] = counts
     full[VOID] = 0
+    full[0] = 0  # "unlabeled" as an eval id, the first class as a contiguous id: no evidence either way
     total = int(full.sum())
     if total == 0:
         return None

@@ -26,7 +26,7 @@ import dataclasses
 import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import cv2
@@ -250,7 +250,10 @@ def load_panoptic_folder(panoptic_dir: str | os.PathLike[str], images: list[Imag
     """
     root = Path(panoptic_dir)
     pngs, _ = match_files(images, list_files(root, (".png",)), root=root, what="panoptic PNG")
-    jsons, _ = match_files(images, list_files(root, (".json",)), root=root, what="segments_info JSON")
+    try:
+        jsons, _ = match_files(images, list_files(root, (".json",)), root=root, what="segments_info JSON")
+    except PpsError as e:
+        raise PpsError(e.where, f"{e.problem} (a COCO panoptic JSON for all images goes to --panoptic-json)") from None
     annotations = []
     for image in images:
         segment_ids, category_ids = _read_segments_file(jsons[image.key])
@@ -264,16 +267,26 @@ def locate_pngs(
 ) -> list[PanopticAnnotation]:
     """Point annotations whose ``file_name`` is not in ``panoptic_dir`` at the PNG named by their image id."""
     root = Path(panoptic_dir)
-    missing = [a for a in annotations if not (root / a.file_name).is_file()]
+
+    def relocatable(a: PanopticAnnotation) -> bool:  # an unsafe file_name stays, to be refused by the merge
+        name = PurePosixPath(a.file_name.replace("\\", "/"))
+        return not name.is_absolute() and ".." not in name.parts and not (root / a.file_name).is_file()
+
+    missing = [a for a in annotations if relocatable(a)]
     if not missing:
         return annotations
     by_id, _ = match_files(images, list_files(root, (".png",)), root=root, what="panoptic PNG", required=False)
-    key_of = {(type(image.id), image.id): image.key for image in images}
-    key_of.update({(str, image.key): image.key for image in images})
+    key_of: dict[tuple[type, int | str], str] = {}
+    for image in images:
+        as_int = _int_or_none(image.key)
+        if as_int is not None:
+            key_of.setdefault((int, as_int), image.key)  # panopticapi's int(image_id)
+        key_of[(str, image.key)] = image.key
+        key_of[(type(image.id), image.id)] = image.key
     located = []
     for a in annotations:
         key = key_of.get((type(a.image_id), a.image_id), str(a.image_id))
-        if not (root / a.file_name).is_file() and key in by_id:
+        if relocatable(a) and key in by_id:
             a = dataclasses.replace(a, file_name=by_id[key].relative_to(root).as_posix())
         located.append(a)
     return located

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..specs import EvalSpec
-from .runs import NO_SEGMENT, PixelRuns, RunLabels, compact, count, distinct, label_runs
+from .runs import NO_SEGMENT, GroundTruthUids, PixelRuns, RunLabels, compact, count, distinct, label_runs
 
 MATCH_IOU = 0.5
 """A GT and a predicted segment match when their IoU is strictly greater than this."""
@@ -171,17 +171,18 @@ def match_segments(tables: SegmentTables, num_categories: int) -> PQStats:
 # ----------------------------------------------------------------------------- PPS data
 
 
+_DENSE_JOINT_LIMIT = 1 << 20  # bins of a dense (GT, predicted) histogram
+
 _CROWD_IID = 1000  # instance slot of a class's crowd segment (iids are 0..999)
 
 
-def gt_pq_segments(labels: RunLabels, spec: EvalSpec) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+def gt_pq_segments(gt: GroundTruthUids, spec: EvalSpec) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
     """GT segments of PPS ground truth for PQ: sorted keys ``eval sid * 1001 + slot`` and each run's segment.
 
     Things class: one segment per (eval sid, iid) and one crowd segment (slot 1000) for its pixels
     without iid (uids <= 99); stuff class: one segment per eval sid (slot 0); sids not evaluated
     are VOID (-1). Segments are numbered in ascending key order.
     """
-    gt = labels.gt
     eval_sid = gt.eval_sid
     thing = spec.is_thing[np.maximum(eval_sid, 0)]
     slot = np.where(thing, np.where(gt.uids <= 99, _CROWD_IID, gt.iid), 0)
@@ -203,7 +204,7 @@ def runs_pq_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None =
         return PQStats.zeros(num_categories)
     if labels is None:
         labels = label_runs(runs, spec)
-    gt_keys, gt_segment = gt_pq_segments(labels, spec)
+    gt_keys, gt_segment = gt_pq_segments(labels.gt, spec)
     return match_segments(
         pps_segment_tables(gt_keys, gt_segment, labels.pred.sid, labels.pred.segment, runs.length, spec), num_categories
     )
@@ -231,14 +232,22 @@ def pps_segment_tables(
         Pixels of each run.
     """
     num_gt, num_pred = gt_keys.size, pred_sid.size
-    in_gt, in_pred = gt_segment >= 0, pred_segment >= 0
-    gt_area = count(gt_segment[in_gt], length[in_gt], num_gt).astype(np.float64)
-    pred_area = count(pred_segment[in_pred], length[in_pred], num_pred)
-    on_void = in_pred & ~in_gt
-    pred_void = count(pred_segment[on_void], length[on_void], num_pred)
-    both = in_gt & in_pred
-    pair_keys, pair_index = distinct(gt_segment[both].astype(np.int64) * num_pred + pred_segment[both])
-    pair_pixels = count(pair_index, length[both], pair_keys.size)
+    # one joint histogram with a leading VOID row and unassigned column: (G + 1, P + 1) pixels,
+    # kept sparse (distinct keys) when a dense one would be large
+    key = (gt_segment + 1).astype(np.int64) * (num_pred + 1) + (pred_segment + 1)
+    if (num_gt + 1) * (num_pred + 1) <= _DENSE_JOINT_LIMIT:
+        keys = np.arange((num_gt + 1) * (num_pred + 1))
+        pixels = count(key, length, keys.size)
+    else:
+        keys, index = distinct(key)
+        pixels = count(index, length, keys.size)
+    row, column = keys // (num_pred + 1), keys % (num_pred + 1)
+    gt_area = count(row, pixels, num_gt + 1)[1:].astype(np.float64)
+    pred_area = count(column, pixels, num_pred + 1)[1:]
+    on_void = row == 0
+    pred_void = count(column[on_void], pixels[on_void], num_pred + 1)[1:]
+    pair = (row > 0) & (column > 0) & (pixels > 0)  # ascending (GT, predicted) segment
+    pair_gt, pair_pred, pair_pixels = row[pair] - 1, column[pair] - 1, pixels[pair]
     return SegmentTables(
         gt_category=spec.category_index[gt_keys // (_CROWD_IID + 1)].astype(np.intp),
         gt_area=gt_area,
@@ -246,8 +255,8 @@ def pps_segment_tables(
         pred_category=spec.category_index[pred_sid].astype(np.intp),
         pred_area=pred_area,
         pred_void=pred_void,
-        pair_gt=(pair_keys // max(num_pred, 1)).astype(np.intp),
-        pair_pred=(pair_keys % max(num_pred, 1)).astype(np.intp),
+        pair_gt=pair_gt,
+        pair_pred=pair_pred,
         pair_pixels=pair_pixels,
     )
 
