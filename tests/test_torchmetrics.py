@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import re
 import socket
 from datetime import timedelta
@@ -87,6 +88,15 @@ def test_states_are_float64_sums_and_reset_clears_them(demo):
     metric.reset()
     assert int(metric.num_images) == 0 and int(metric.partpq_tp.sum()) == 0
     assert metric.results() == Evaluator("cpp-default").compute()
+
+
+def test_clone_and_pickle_keep_the_states():
+    metric = PartPanopticQuality("cpp-default")
+    metric.update(GT, PERFECT)
+    clone = metric.clone()
+    clone.update(GT, PERFECT)
+    assert int(metric.num_images) == 1 and int(clone.num_images) == 2
+    assert pickle.loads(pickle.dumps(metric)).results() == metric.results()
 
 
 def test_an_empty_group_is_nan_and_a_metrics_subset_gives_its_keys():
