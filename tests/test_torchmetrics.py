@@ -130,7 +130,7 @@ def test_forward_gives_the_batch_value_and_accumulates():
 def test_update_shape_errors():
     metric = PartPanopticQuality("cpp-default")
     message = (
-        "Expected arguments `gt` and `pred` to be (H, W) and (H, W, 3), or batches (B, H, W) and (B, H, W, 3), "
+        "Expected arguments `gt_uids` and `pps_prediction` to be (H, W) and (H, W, 3), or batches (B, H, W) and (B, H, W, 3), "
         "but got shapes (2, 1, 4) and (1, 1, 4, 3)"
     )
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -85,7 +85,7 @@ class PartPanopticQuality(Metric):
 
     Notes
     -----
-    ``update(gt, pred)`` takes one image, ``gt`` (H, W) uids and ``pred`` (H, W, 3)
+    ``update(gt_uids, pps_prediction)`` takes one image, (H, W) uids and (H, W, 3)
     ``[class, instance, part]``, or a batch (B, H, W) / (B, H, W, 3), on any device. Images are
     added in batch order. ``compute()`` returns float64 scalar tensors keyed by
     :data:`SCALARS` (NaN for an average over no category); :meth:`results` returns the whole
@@ -117,7 +117,7 @@ class PartPanopticQuality(Metric):
             setattr(self, name, state + torch.as_tensor(np.asarray(value), dtype=state.dtype, device=state.device))
         self.num_images += 1
 
-    def update(self, gt: Any, pred: Any) -> None:
+    def update(self, gt_uids: Any, pps_prediction: Any) -> None:
         """Add one image ((H, W) and (H, W, 3)) or a batch ((B, H, W) and (B, H, W, 3)).
 
         Raises
@@ -125,23 +125,23 @@ class PartPanopticQuality(Metric):
         ValueError
             For inconsistent shapes, dtypes or values (see :meth:`Evaluator.update`).
         """
-        gt_array, pred_array = as_numpy(gt, "gt"), as_numpy(pred, "pred")
+        gt_array, pred_array = as_numpy(gt_uids, "gt_uids"), as_numpy(pps_prediction, "pps_prediction")
         if gt_array.ndim == 2:
             gt_array, pred_array = gt_array[None], pred_array[None]
         if gt_array.ndim != 3 or pred_array.ndim != 4 or len(pred_array) != len(gt_array):
             raise ValueError(
-                "Expected arguments `gt` and `pred` to be (H, W) and (H, W, 3), or batches (B, H, W) and "
+                "Expected arguments `gt_uids` and `pps_prediction` to be (H, W) and (H, W, 3), or batches (B, H, W) and "
                 f"(B, H, W, 3), but got shapes {tuple(gt_array.shape)} and {tuple(pred_array.shape)}"
             )
         for gt_image, pred_image in zip(gt_array, pred_array, strict=True):
             self._add(self.evaluator.image_stats(gt_image, pred_image))
 
     def update_panoptic(
-        self, gt: Any, panoptic_ids: Any, segments_info: Any, part_ids: Any, *, category_ids: CategoryIds = "eval"
+        self, gt_uids: Any, panoptic_ids: Any, segments_info: Any, part_ids: Any, *, category_ids: CategoryIds = "eval"
     ) -> None:
         """Add one image given as detectron2-style panoptic output plus part ids (see
         :meth:`Evaluator.update_panoptic`), merged exactly like ``pps pps``."""
-        gt_array = as_numpy(gt, "gt")
+        gt_array = as_numpy(gt_uids, "gt_uids")
         pps = self.evaluator.panoptic_to_pps(
             panoptic_ids, segments_info, part_ids, category_ids=category_ids, shape=gt_array.shape
         )
