@@ -249,6 +249,8 @@ UPDATE_ERRORS = [
     (GT, PERFECT.astype(np.int64) - 1, "Expected argument `pps_prediction` to hold values in 0..255, but got values from -1 to 25"),
     (np.array([[7, 7, 2600001, 500]], np.int32), PERFECT, "invalid uids 500 (3-digit, negative and > 9999999 values are not uids)"),
     (object(), PERFECT, "Expected argument `gt_uids` to be (H, W) integer uids, but got shape () object"),
+    (torch.zeros(1, 4, dtype=torch.bfloat16), PERFECT, "Expected argument `gt_uids` to be an integer array or tensor, but got a tensor of torch.bfloat16"),
+    (torch.zeros(1, 4), PERFECT, "Expected argument `gt_uids` to be (H, W) integer uids, but got shape (1, 4) float32"),
 ]
 # fmt: on
 

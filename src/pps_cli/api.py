@@ -51,7 +51,12 @@ def as_numpy(value: Any, name: str) -> NDArray[Any]:
         When ``value`` cannot be read as an array.
     """
     if _is_tensor(value):
-        return value.detach().cpu().numpy()
+        try:
+            return value.detach().cpu().numpy()
+        except TypeError:  # a dtype numpy lacks (bfloat16...): not an id map anyway
+            raise ValueError(
+                f"Expected argument `{name}` to be an integer array or tensor, but got a tensor of {value.dtype}"
+            ) from None
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as e:
