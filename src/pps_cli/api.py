@@ -226,15 +226,17 @@ class Evaluator:
         Parameters
         ----------
         gt_uids : (H, W) integer array or tensor
-            Ground-truth uids (Cityscapes-/PASCAL-Panoptic-Parts label format), int32 or wider.
+            Ground-truth uids (Cityscapes-/PASCAL-Panoptic-Parts label format), any integer dtype
+            whose values fit int32 (int32 needs no conversion).
         pps_prediction : (H, W, 3) integer array or tensor
             ``[class, instance, part]`` per pixel (values 0..255; uint8 needs no conversion).
 
         Raises
         ------
         ValueError
-            For bad shapes, dtypes or values (``Expected argument `...` to be ..., but got ...``) and
-            for invalid ground truth (the metrics' ``GroundTruthError``).
+            For bad shapes, dtypes or values (``Expected argument `...` to be ..., but got ...``), for
+            invalid ground truth (the metrics' ``GroundTruthError``) and for a parts-class true
+            positive without any pixel to evaluate parts on (``EmptyConfusionError``, as in the reference).
         """
         self.add(self.image_stats(gt_uids, pps_prediction))
 
