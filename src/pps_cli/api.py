@@ -34,6 +34,34 @@ CategoryIds = str | os.PathLike[str] | Mapping[int, int]
 _INT32 = np.iinfo(np.int32)
 
 
+# ----------------------------------------------------------------------------- headline numbers
+
+SCALARS = ("PartPQ", "PartPQ_parts", "PartPQ_noparts", "PQ", "PQ_things", "PQ_stuff", "mIoU", "mIoU_parts")
+"""The headline numbers of a results document (:func:`scalars`; the keys of the torchmetrics ``compute()``)."""
+
+
+def scalars(document: dict[str, Any]) -> dict[str, float | None]:
+    """The headline numbers of a results document, keyed by :data:`SCALARS` (metrics computed only)."""
+    values: dict[str, float | None] = {}
+    if "summary" in document:
+        summary = document["summary"]
+        values.update(
+            PartPQ=summary["all"]["PartPQ"], PartPQ_parts=summary["parts"]["PartPQ"],
+            PartPQ_noparts=summary["no_parts"]["PartPQ"],
+        )  # fmt: skip
+    if "pq" in document:
+
+        def pq(group: str) -> float | None:
+            entry = document["pq"].get(group)
+            return None if entry is None else entry["pq"]
+
+        values.update(PQ=pq("All"), PQ_things=pq("Things"), PQ_stuff=pq("Stuff"))
+    if "miou" in document:
+        miou = document["miou"]
+        values.update(mIoU=miou["scene"]["mIoU"], mIoU_parts=miou["parts"]["mIoU"])
+    return values
+
+
 # ----------------------------------------------------------------------------- input conversion
 
 

@@ -21,11 +21,10 @@ except ImportError as e:  # pragma: no cover - the suite always has the extra
 
 import numpy as np
 
-from .api import CategoryIds, Evaluator, SpecLike, as_numpy
+from .api import SCALARS, CategoryIds, Evaluator, SpecLike, as_numpy, scalars
 from .metrics import METRICS, ImageStats
 
-SCALARS = ("PartPQ", "PartPQ_parts", "PartPQ_noparts", "PQ", "PQ_things", "PQ_stuff", "mIoU", "mIoU_parts")
-"""Keys of :meth:`PartPanopticQuality.compute` (those of the metrics computed)."""
+__all__ = ["SCALARS", "PartPanopticQuality"]
 
 
 def _leaves(state: dict[str, Any]) -> Iterator[tuple[str, str | None, Any]]:
@@ -47,28 +46,6 @@ def _state_name(key: str, sub: str | None) -> str:
 def _scalar(value: float | None) -> torch.Tensor:
     """A float64 scalar tensor; NaN for an average over no category (null in the results document)."""
     return torch.tensor(float("nan") if value is None else value, dtype=torch.float64)
-
-
-def scalars(document: dict[str, Any]) -> dict[str, float | None]:
-    """The headline numbers of a results document, keyed by :data:`SCALARS` (metrics computed only)."""
-    values: dict[str, float | None] = {}
-    if "summary" in document:
-        summary = document["summary"]
-        values.update(
-            PartPQ=summary["all"]["PartPQ"], PartPQ_parts=summary["parts"]["PartPQ"],
-            PartPQ_noparts=summary["no_parts"]["PartPQ"],
-        )  # fmt: skip
-    if "pq" in document:
-
-        def pq(group: str) -> float | None:
-            entry = document["pq"].get(group)
-            return None if entry is None else entry["pq"]
-
-        values.update(PQ=pq("All"), PQ_things=pq("Things"), PQ_stuff=pq("Stuff"))
-    if "miou" in document:
-        miou = document["miou"]
-        values.update(mIoU=miou["scene"]["mIoU"], mIoU_parts=miou["parts"]["mIoU"])
-    return values
 
 
 class PartPanopticQuality(Metric):
