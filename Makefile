@@ -8,7 +8,7 @@ WORKERS ?=
 TORCH ?= torch==2.13.0
 
 
-.PHONY: install test demo images-json panoptic pps evaluate pipeline visualize bench bench-api lint completion clean
+.PHONY: install test demo images-json panoptic pps evaluate pipeline visualize bench bench-api bench-pq lint completion clean
 
 install:  ## create the virtual environment and install pps with its dev tools and the torch extra
 	python3 -m venv $(VENV)
@@ -51,6 +51,9 @@ bench:  ## time every stage on generated 2048x1024 data (see benchmarks/bench.py
 
 bench-api:  ## Evaluator.update per 2048x1024 image vs PartPQ alone and torchmetrics (see benchmarks/bench_api.py)
 	$(PY) benchmarks/bench_api.py
+
+bench-pq:  ## pps pq vs panopticapi (PPS_REFERENCE_PYTHON=...), evaluate with all metrics vs PartPQ alone
+	$(PY) benchmarks/bench_pq.py
 
 lint:  ## static checks
 	$(VENV)/bin/ruff check src tests benchmarks

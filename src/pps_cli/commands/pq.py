@@ -51,8 +51,11 @@ def pq_command(
 ) -> None:
     """Compute PQ, SQ and RQ exactly as panopticapi's pq_compute, much faster.
 
-    COCO GT: --gt-json [--gt-dir] --pred-json [--pred-dir]. PPS GT: --eval-spec --gt [--images]
-    --pred-json [--pred-dir]. Definitions: docs/metrics.md.
+    Against COCO panoptic GT: --gt-json [--gt-dir] --pred-json [--pred-dir].
+
+    Against PPS ground truth: --eval-spec --gt [--images] --pred-json [--pred-dir].
+
+    Definitions: docs/metrics.md.
     """
     with user_errors():
         pps_mode = eval_spec is not None or gt is not None
