@@ -79,6 +79,29 @@ def test_a_batch_is_its_images_in_order(demo):
     assert int(batched.num_images) == 4
 
 
+def test_lists_of_images_of_different_sizes_and_nothing_added_on_a_bad_image(demo):
+    pairs = image_pairs(demo)
+    one_by_one, listed = PartPanopticQuality("cpp-default"), PartPanopticQuality("cpp-default")
+    gts = [torch.from_numpy(pairs[0][0]), GT]
+    preds = [torch.from_numpy(pairs[0][1]), PERFECT]
+    for gt, pred in zip(gts, preds, strict=True):
+        one_by_one.update(gt, pred)
+    listed.update(gts, preds)
+    assert listed.results() == one_by_one.results()
+    with pytest.raises(
+        ValueError, match=re.escape("Expected argument `pps_prediction` to be an integer array of shape (1, 4, 3)")
+    ):
+        listed.update([GT, GT], [PERFECT, PERFECT[:, :2]])
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Expected arguments `gt_uids` and `pps_prediction` to be lists of the same length, but got list and list of lengths 2 and 1"
+        ),
+    ):
+        listed.update([GT, GT], [PERFECT])
+    assert int(listed.num_images) == 2
+
+
 def test_states_are_float64_sums_and_reset_clears_them(demo):
     metric = PartPanopticQuality("cpp-default")
     assert metric.partpq_iou_sum.dtype == torch.float64 and metric.partpq_tp.dtype == torch.int64

@@ -48,6 +48,34 @@ def _scalar(value: float | None) -> torch.Tensor:
     return torch.tensor(float("nan") if value is None else value, dtype=torch.float64)
 
 
+def _is_image_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) and len(value) > 0 and hasattr(value[0], "shape")
+
+
+def _image_pairs(gt_uids: Any, pps_prediction: Any) -> list[tuple[Any, Any]]:
+    """(GT, prediction) per image of one image, a batch, or two lists of images."""
+    if _is_image_list(gt_uids) or _is_image_list(pps_prediction):
+        if not (isinstance(gt_uids, list | tuple) and isinstance(pps_prediction, list | tuple)) or len(gt_uids) != len(
+            pps_prediction
+        ):
+            raise ValueError(
+                "Expected arguments `gt_uids` and `pps_prediction` to be lists of the same length, but got "
+                f"{type(gt_uids).__name__} and {type(pps_prediction).__name__} of lengths "
+                f"{len(gt_uids) if isinstance(gt_uids, list | tuple) else '-'} and "
+                f"{len(pps_prediction) if isinstance(pps_prediction, list | tuple) else '-'}"
+            )
+        return list(zip(gt_uids, pps_prediction, strict=True))
+    gt_array, pred_array = as_numpy(gt_uids, "gt_uids"), as_numpy(pps_prediction, "pps_prediction")
+    if gt_array.ndim == 2:
+        gt_array, pred_array = gt_array[None], pred_array[None]
+    if gt_array.ndim != 3 or pred_array.ndim != 4 or len(pred_array) != len(gt_array):
+        raise ValueError(
+            "Expected arguments `gt_uids` and `pps_prediction` to be (H, W) and (H, W, 3), or batches (B, H, W) and "
+            f"(B, H, W, 3), but got shapes {tuple(gt_array.shape)} and {tuple(pred_array.shape)}"
+        )
+    return list(zip(gt_array, pred_array, strict=True))
+
+
 class PartPanopticQuality(Metric):
     """Part-aware panoptic quality (PartPQ), PQ and mIoU over a validation set, synced across processes.
 
@@ -95,23 +123,18 @@ class PartPanopticQuality(Metric):
         self.num_images += 1
 
     def update(self, gt_uids: Any, pps_prediction: Any) -> None:
-        """Add one image ((H, W) and (H, W, 3)) or a batch ((B, H, W) and (B, H, W, 3)).
+        """Add one image ((H, W) and (H, W, 3)), a batch ((B, H, W) and (B, H, W, 3)), or lists of images
+        of any sizes (two sequences of arrays or tensors). Nothing is added when an image is bad.
 
         Raises
         ------
         ValueError
             For inconsistent shapes, dtypes or values (see :meth:`Evaluator.update`).
         """
-        gt_array, pred_array = as_numpy(gt_uids, "gt_uids"), as_numpy(pps_prediction, "pps_prediction")
-        if gt_array.ndim == 2:
-            gt_array, pred_array = gt_array[None], pred_array[None]
-        if gt_array.ndim != 3 or pred_array.ndim != 4 or len(pred_array) != len(gt_array):
-            raise ValueError(
-                "Expected arguments `gt_uids` and `pps_prediction` to be (H, W) and (H, W, 3), or batches (B, H, W) and "
-                f"(B, H, W, 3), but got shapes {tuple(gt_array.shape)} and {tuple(pred_array.shape)}"
-            )
-        for gt_image, pred_image in zip(gt_array, pred_array, strict=True):
-            self._add(self.evaluator.image_stats(gt_image, pred_image))
+        pairs = _image_pairs(gt_uids, pps_prediction)
+        stats = [self.evaluator.image_stats(gt, pred) for gt, pred in pairs]  # all checked before any is added
+        for image in stats:
+            self._add(image)
 
     def update_panoptic(
         self, gt_uids: Any, panoptic_ids: Any, segments_info: Any, part_ids: Any, *, category_ids: CategoryIds = "eval"
