@@ -55,9 +55,8 @@ def _is_image_list(value: Any) -> bool:
 def _image_pairs(gt_uids: Any, pps_prediction: Any) -> list[tuple[Any, Any]]:
     """(GT, prediction) per image of one image, a batch, or two lists of images."""
     if _is_image_list(gt_uids) or _is_image_list(pps_prediction):
-        if not (isinstance(gt_uids, list | tuple) and isinstance(pps_prediction, list | tuple)) or len(gt_uids) != len(
-            pps_prediction
-        ):
+        both_lists = isinstance(gt_uids, list | tuple) and isinstance(pps_prediction, list | tuple)
+        if not both_lists or len(gt_uids) != len(pps_prediction):
             raise ValueError(
                 "Expected arguments `gt_uids` and `pps_prediction` to be lists of the same length, but got "
                 f"{type(gt_uids).__name__} and {type(pps_prediction).__name__} of lengths "
