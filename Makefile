@@ -5,13 +5,15 @@ PPS := $(VENV)/bin/pps
 DEMO ?= demo
 SPEC ?= cpp-default
 WORKERS ?=
+TORCH ?= torch==2.13.0
 
 
-.PHONY: install test demo images-json panoptic pps evaluate pipeline visualize bench lint completion clean
+.PHONY: install test demo images-json panoptic pps evaluate pipeline visualize bench bench-api bench-pq lint completion clean
 
-install:  ## create the virtual environment and install pps with its dev tools
+install:  ## create the virtual environment and install pps with its dev tools and the torch extra
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -e '.[dev]'
+	$(VENV)/bin/pip install '$(TORCH)'
+	$(VENV)/bin/pip install -e '.[dev,torch]'
 
 test:  ## run the test suite
 	$(PY) -m pytest
@@ -46,6 +48,9 @@ visualize:  ## colored GT and predictions of the demo data
 
 bench:  ## time every stage on generated 2048x1024 data (see benchmarks/bench.py)
 	$(PY) benchmarks/bench.py
+
+bench-api:  ## Evaluator.update per 2048x1024 image vs PartPQ alone and torchmetrics (see benchmarks/bench_api.py)
+	$(PY) benchmarks/bench_api.py
 
 bench-pq:  ## pps pq vs panopticapi (PPS_REFERENCE_PYTHON=...), evaluate with all metrics vs PartPQ alone
 	$(PY) benchmarks/bench_pq.py
