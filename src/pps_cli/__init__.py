@@ -1,8 +1,39 @@
-"""pps: part-aware panoptic segmentation tools (merging, PartPQ evaluation) that match the reference."""
+"""pps: part-aware panoptic segmentation tools (merging, PartPQ / PQ / mIoU evaluation) that match the reference.
 
+Library entry points (docs/api.md): :class:`Evaluator` (in-memory evaluation),
+:func:`merge_panoptic` and :func:`merge_pps` (the pure merge kernels). They are imported on first
+access, so ``import pps_cli`` stays fast and never imports torch.
+"""
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from ._compat import check_environment
+
+check_environment()
 
 try:
     __version__ = version("pps-cli")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
+
+_LAZY = {
+    "Evaluator": ".api",
+    "merge_panoptic": ".panoptic",
+    "merge_pps": ".pps_merge",
+}
+
+__all__ = ["Evaluator", "__version__", "merge_panoptic", "merge_pps"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

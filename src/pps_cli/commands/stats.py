@@ -10,10 +10,21 @@ from rich.table import Table
 
 from ..checks import check_layout
 from ..dataset import images_to_evaluate
-from ..errors import PpsError
-from ..io import dumps_json, write_bytes_atomic
+from ..io import STDOUT, dumps_json, write_output
 from ..stats import gt_stats, stats_document
-from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
+from ._common import (
+    EvalSpecOption,
+    OverwriteOption,
+    WorkersOption,
+    check_outputs,
+    human_console,
+    load_spec,
+    output_file,
+    progress_bar,
+    resolve_workers,
+    say,
+    user_errors,
+)
 from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
 
 
@@ -26,11 +37,11 @@ def stats_command(
     ],
     eval_spec: EvalSpecOption,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the statistics as JSON here.", dir_okay=False)
+        Path | None, typer.Option("--output", "-o", help="Write the statistics as JSON here; - for stdout.")
     ] = None,
     images: OptionalImagesOption = None,
     ids: IdsOption = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    overwrite: OverwriteOption = False,
     no_layout_check: NoLayoutCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
@@ -40,8 +51,7 @@ def stats_command(
     folding), as PartPQ sees them. One decode pass over the GT files, in parallel.
     """
     with user_errors():
-        if output is not None and output.exists() and not overwrite:
-            raise PpsError(output, "already exists (given as --output); add --overwrite to replace it")
+        check_outputs([output_file(output, "--output")], inputs=[(gt, "GT"), (images, "--images")], overwrite=overwrite)
         spec = load_spec(eval_spec)
         if not no_layout_check:
             check_layout(gt, spec)
@@ -51,13 +61,14 @@ def stats_command(
             stats = gt_stats(spec, gt, selected, workers=resolve_workers(workers), on_image=lambda _: progress.advance(task))
         document = stats_document(stats, spec, gt_dir=gt)
         if output is not None:
-            write_bytes_atomic(output, dumps_json(document))
-    out.print(classes_table(document))
+            write_output(output, dumps_json(document))
+    human = human_console(output)
+    human.print(classes_table(document))
     parts = parts_table(document)
     if parts.row_count:
-        out.print(parts)
-    if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        human.print(parts)
+    if output is not None and str(output) != STDOUT:
+        say(f"wrote {output}", console=human)
 
 
 def _percent(part: int, whole: int) -> str:
