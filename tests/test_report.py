@@ -165,14 +165,18 @@ def test_report_errors(runs, tmp_path, monkeypatch):
     out = tmp_path / "r.html"
     out.write_text("old")
     result = runner.invoke(app, ["report", str(a), "-o", str(out)])
-    assert result.exit_code == 2 and result.stderr.strip() == f"error: {out}: already exists; add --overwrite to replace it"
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {out}: already exists (given as --output); add --overwrite to replace it"
     assert out.read_text() == "old"
     monkeypatch.setitem(sys.modules, "jinja2", None)
     result = runner.invoke(app, ["report", str(a), "-o", str(tmp_path / "x.html")])
     assert result.exit_code == 2
-    # (the shared error printer of main still reads "[report]" as rich markup; issue 12 prints messages verbatim)
-    assert result.stderr.strip().startswith("error: pps report: jinja2 not installed; install the report extra: pip install 'pps-cli")
+    assert result.stderr.strip() == "error: pps report: jinja2 not installed; install the report extra: pip install 'pps-cli[report]'"
     assert not (tmp_path / "x.html").exists()
+    monkeypatch.undo()
+    before = (a / "results.json").read_bytes()
+    result = runner.invoke(app, ["report", str(a / "results.json"), "-o", str(a / "results.json"), "--overwrite"])
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {a / 'results.json'}: ") and "input" in result.stderr
+    assert (a / "results.json").read_bytes() == before
 
 
 def test_import_pps_cli_loads_neither_matplotlib_nor_jinja2():

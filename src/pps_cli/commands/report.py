@@ -10,7 +10,7 @@ import typer
 from ..errors import PpsError
 from ..io import write_bytes_atomic
 from ..report.runs import load_runs
-from ._common import out, user_errors
+from ._common import OverwriteOption, check_outputs, output_file, say, user_errors
 
 
 def report_command(
@@ -24,7 +24,7 @@ def report_command(
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Page title.")] = None,
     worst: Annotated[int, typer.Option("--worst", min=0, help="Worst images shown per run (needs the per-image file).")] = 6,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Write one self-contained HTML page: summary cards, per-class charts and table, per-image
     distribution and the worst images (GT, prediction, error view), specs and data.
@@ -46,12 +46,10 @@ def report_command(
         require_report_extra()
         from ..report.page import render_report
 
-        if output.exists() and not overwrite:
-            raise PpsError(output, "already exists; add --overwrite to replace it")
+        if str(output) == "-":
+            raise PpsError("--output", "give an HTML file name (the page is not written to standard output)")
+        check_outputs([output_file(output, "--output")], inputs=[(path, "RESULTS") for path in results], overwrite=overwrite)
         runs = load_runs(results, label)
-        if any(output.resolve() == run.path.resolve() for run in runs):
-            raise PpsError(output, "is one of the inputs")
-        html = render_report(runs, title=title, worst=worst)
-        write_bytes_atomic(output, html.encode("utf-8"))
-    size = len(html.encode("utf-8"))
-    out.print(f"wrote {output} ({len(runs)} run{'s' if len(runs) != 1 else ''}, {size / 1024:.0f} KiB)", highlight=False)
+        page = render_report(runs, title=title, worst=worst).encode("utf-8")
+        write_bytes_atomic(output, page)
+    say(f"wrote {output} ({len(runs)} run{'s' if len(runs) != 1 else ''}, {len(page) / 1024:.0f} KiB)")
