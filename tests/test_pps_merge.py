@@ -20,7 +20,7 @@ from pps_cli.errors import PpsError
 from pps_cli.io import read_png, write_png
 from pps_cli.labels import segment_id_to_rgb
 from pps_cli.panoptic_json import PanopticAnnotation, load_panoptic_json, match_annotations
-from pps_cli.pps_merge import check_annotation, instance_numbers, merge_pps, merge_pps_rgb, part_lookup, pixel_runs
+from pps_cli.pps_merge import check_annotation, instance_numbers, merge_pps, merge_pps_rgb, part_lookup
 from pps_cli.specs import bundled_specs_dir, load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "pps"
@@ -184,14 +184,6 @@ def test_merge_equals_the_reference_loop_on_random_inputs(spec):
         np.testing.assert_array_equal(result.pps, _reference_merge(seg, part, segments, spec))
         unlisted = sorted(set(np.unique(seg).tolist()) - {s for s, _ in segments} - {0})
         assert result.unlisted_ids.tolist() == unlisted
-
-
-def test_pixel_runs_by_hand():
-    # values 5 5 5 7 7 and parts 0 0 1 1 1: changes before pixel 2 (part) and 3 (value)
-    starts, lengths = pixel_runs(np.array([5, 5, 5, 7, 7]), np.array([0, 0, 1, 1, 1], np.uint8))
-    assert starts.tolist() == [0, 2, 3] and lengths.tolist() == [2, 1, 2]
-    starts, lengths = pixel_runs(np.zeros(0, np.int32))
-    assert starts.tolist() == [] and lengths.tolist() == []
 
 
 @pytest.mark.parametrize("spec", [CPP_DEFAULT, PPP_DEFAULT], ids=lambda s: s.name)

@@ -225,9 +225,14 @@ def read_mask_file(path: Path, *, height: int, width: int) -> tuple[MaskCrop, bo
     image = read_mask_png(path)
     if image.shape != (height, width):
         raise PpsError(path, f"size {image.shape[1]}x{image.shape[0]}, expected {width}x{height} (images.json)")
-    foreground = image == MASK_FOREGROUND
-    partial = cv2.countNonZero(image) != cv2.countNonZero(foreground.view(np.uint8))
-    return MaskCrop.from_array(foreground), partial
+    foreground = cv2.threshold(image, MASK_FOREGROUND - 1, 1, cv2.THRESH_BINARY)[1]  # 1 where the pixel is 255
+    x, y, w, h = cv2.boundingRect(foreground)
+    if w == 0 or h == 0:
+        return MaskCrop.empty(), cv2.countNonZero(image) > 0
+    # The crop is stored transposed (like decoded RLEs), the layout the merge walks fastest.
+    crop = cv2.transpose(foreground[y : y + h, x : x + w]).view(bool).T
+    area = cv2.countNonZero(crop.T.view(np.uint8))
+    return MaskCrop(y, x, crop, area), cv2.countNonZero(image) != area
 
 
 # ----------------------------------------------------------------------------- records

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -33,6 +33,7 @@ from .errors import PpsError, summarize_list
 from .io import list_files, read_png, staged_output, write_png
 from .panoptic_json import PanopticAnnotation, match_annotations
 from .parallel import parallel_map
+from .runs import pixel_runs
 from .specs import EvalSpec
 
 MAX_INSTANCES = 255
@@ -213,31 +214,6 @@ def merge_pps_rgb(
 def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None:
     if part_map.shape != shape or part_map.dtype != np.uint8:
         raise ValueError(f"part_map must be {shape} uint8, got {part_map.shape} {part_map.dtype}")
-
-
-def pixel_runs(*maps: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Runs of pixels (in row-major order) over which every one of ``maps`` is constant.
-
-    Parameters
-    ----------
-    *maps : (P,) arrays
-        Flat per-pixel values, all of the same length.
-
-    Returns
-    -------
-    starts, lengths : (R,) intp
-        First pixel and length of each run; the runs tile ``0..P-1`` in order.
-    """
-    size = maps[0].size
-    if size == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    change = maps[0][1:] != maps[0][:-1]
-    for values in maps[1:]:
-        change |= values[1:] != values[:-1]
-    starts = np.flatnonzero(change)
-    starts += 1
-    starts = np.concatenate([np.zeros(1, np.intp), starts])
-    return starts, np.diff(starts, append=size)
 
 
 def _merge_codes(
