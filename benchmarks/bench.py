@@ -372,8 +372,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def measure_startup(data: Path, work: Path, runs: int = 5) -> dict[str, float]:
-    """Fastest of ``runs`` wall times: ``pps --help``, and each command up to its first line of work.
+def measure_startup(data: Path, work: Path, runs: int = 5) -> dict[str, dict[str, float]]:
+    """Fastest of ``runs`` wall and CPU times: ``pps --help``, and each command up to its first line of work.
 
     A command is given a missing images.json, so it stops with its one-line error right where its own
     work starts: what is measured is the interpreter, the imports and the option parsing it needs.
@@ -391,15 +391,15 @@ def measure_startup(data: Path, work: Path, runs: int = 5) -> dict[str, float]:
         "pps evaluate": [pps, "evaluate", "-s", "cpp-default", "--gt", str(data / "gt"), "--pred", str(work / "pps-out"),
                          "--images", missing, "-o", str(work / "startup.json")],
     }  # fmt: skip
-    times: dict[str, float] = {}
+    times: dict[str, dict[str, float]] = {}
     for name, command in commands.items():
-        best = float("inf")
+        wall = cpu = float("inf")
         for _ in range(runs):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _children_cpu()
             subprocess.run(command, capture_output=True, check=False)
-            best = min(best, time.perf_counter() - start)
-        times[name] = best
-        print(f"  start-up {name:<13} {best:6.3f} s", flush=True)
+            wall, cpu = min(wall, time.perf_counter() - start), min(cpu, _children_cpu() - cpu_start)
+        times[name] = {"wall": wall, "cpu": cpu}
+        print(f"  start-up {name:<13} {wall:6.3f} s wall, {cpu:6.3f} s CPU", flush=True)
     return times
 
 
@@ -419,7 +419,8 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"{stage} vs its floor (1 worker, CPU time)", entry.get("cpu_ratio_to_floor_1w"), floor_ratio, False, "x")
         add(f"{stage} vs its floor (1 worker, wall time)", entry.get("ratio_to_floor_1w"), floor_ratio, False, "x")
     for name, seconds in results.get("startup_s", {}).items():
-        add(f"start-up: {name}", seconds, STARTUP_TARGET_S, False, "s")
+        add(f"start-up: {name} (CPU time)", seconds["cpu"], STARTUP_TARGET_S, False, "s")
+        add(f"start-up: {name} (wall time)", seconds["wall"], STARTUP_TARGET_S, False, "s")
     peak = max((e.get("peak_rss_mib_1w", 0) for e in results["stages"].values()), default=None)
     add("peak memory, 1 worker (whole process)", peak, MEMORY_TARGET_MIB, False, "MiB")
     return rows
