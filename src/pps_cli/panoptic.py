@@ -22,8 +22,10 @@ stuff segments the semantic map adds, in ``eval_sid_stuff`` order. **Segment ids
 segment's position. panopticapi instead draws random ids near the category color; only the ids differ,
 the pixels and categories of the segments are the same.
 
-Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box. The
-stuff step is one histogram of the unassigned semantic pixels plus one table lookup per pixel.
+Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box (on a
+transposed canvas, where decoded RLE boxes are contiguous). Label maps are piecewise constant, so the
+rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.runs`): the
+histogram of unassigned classes, the stuff lookup and the boxes cost about one pass over the image.
 """
 
 from __future__ import annotations
