@@ -64,7 +64,7 @@ def bench(data_dir: Path, images_json: Path, spec: str, workers_list: list[int],
     """
     from pps_cli.dataset import load_images
     from pps_cli.evaluate import find_jobs, read_image_pair
-    from pps_cli.partpq import image_stats
+    from pps_cli.metrics.partpq import image_stats
     from pps_cli.specs import load_eval_spec
 
     data_dir = Path(data_dir)

@@ -17,15 +17,10 @@ from typer.testing import CliRunner
 from pps_cli.cli import app
 from pps_cli.dataset import ImageInfo, build_images, images_json, load_images
 from pps_cli.errors import PpsError
-from pps_cli.evaluate import (
-    evaluate,
-    find_jobs,
-    read_image_pair,
-    reference_category_order,
-    reference_results,
-)
+from pps_cli.evaluate import evaluate, find_jobs, read_image_pair
 from pps_cli.io import write_json, write_png, write_uid_tiff
-from pps_cli.partpq import PartPQStats, image_stats, runs_stats, summarize
+from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summarize
+from pps_cli.metrics.results import reference_category_order, reference_results
 from pps_cli.specs import EvalSpec, load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"
@@ -73,7 +68,7 @@ def test_total_is_the_in_order_sum_of_image_stats(demo):
     expected = PartPQStats.zeros(len(spec.eval_sids))
     for job in find_jobs(images, demo / "gt", demo / "predictions" / "pps"):
         expected = expected + image_stats(*read_image_pair(job), spec=spec)
-    assert evaluation.total == expected
+    assert evaluation.total.partpq == expected
     assert evaluation.result == summarize(expected, spec=spec)
     assert [job.image.key for job in evaluation.jobs] == [image.key for image in images]
 
@@ -93,8 +88,8 @@ def test_results_are_bitwise_identical_for_any_number_of_workers(demo, tmp_path,
 def test_image_order_changes_float_sums_only_in_the_last_bits(demo):
     spec = spec_named("cpp-default")
     images = load_images(demo / "images.json")
-    forward = evaluate(spec, images, demo / "gt", demo / "predictions" / "pps").total
-    backward = evaluate(spec, images[::-1], demo / "gt", demo / "predictions" / "pps").total
+    forward = evaluate(spec, images, demo / "gt", demo / "predictions" / "pps").total.partpq
+    backward = evaluate(spec, images[::-1], demo / "gt", demo / "predictions" / "pps").total.partpq
     assert np.array_equal(forward.tp, backward.tp) and np.array_equal(forward.fp, backward.fp)
     np.testing.assert_allclose(forward.iou_sum, backward.iou_sum, rtol=0, atol=1e-12)
 
@@ -338,6 +333,6 @@ def test_runs_stats_and_image_stats_agree(demo):
     spec = spec_named("cpp-default")
     job = find_jobs(load_images(demo / "images.json"), demo / "gt", demo / "predictions" / "pps")[0]
     gt, pred = read_image_pair(job)
-    from pps_cli.partpq import pixel_runs
+    from pps_cli.metrics.runs import pixel_runs
 
     assert runs_stats(pixel_runs(gt, pred), spec=spec) == image_stats(gt, pred, spec=spec)

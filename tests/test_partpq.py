@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pps_cli.errors import PpsError
 from pps_cli.labels import decode_uids
-from pps_cli.partpq import (
+from pps_cli.metrics.partpq import (
     GroundTruthError,
     PartPQStats,
     image_stats,

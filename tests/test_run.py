@@ -72,7 +72,7 @@ def test_run_from_panoptic_predictions(demo, tmp_path):
 def test_run_needs_one_kind_of_input(demo, tmp_path):
     result = runner.invoke(app, _run_args(demo, tmp_path / "out"))
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: give either --semantic and --instances, or --panoptic-dir and --panoptic-json"
+    assert result.stderr.strip() == "error: give either --semantic and --instances, or --panoptic-dir (and --panoptic-json for COCO panoptic)"
 
 
 def test_run_refuses_a_non_empty_output_folder(demo, tmp_path):

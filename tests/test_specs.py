@@ -105,6 +105,9 @@ def test_dataset_spec_beside_eval_spec(tmp_path):
 
 
 BROKEN = [
+    (lambda d: d["eval_sid_stuff"].append(24), r"eval_sid_things / eval_sid_stuff: classes \[24\] are listed in both"),
+    (lambda d: d["eval_sid_things"].extend([7, 8]), r"eval_sid_things / eval_sid_stuff: classes \[7, 8\] are listed in both"),
+    (lambda d: d["eval_sid_no_parts"].append(26), r"eval_sid_parts / eval_sid_no_parts: classes \[26\] are listed in both"),
     (lambda d: d.update(dataset_spec_path="nowhere/none.yaml"), r"dataset_spec_path 'nowhere/none.yaml' not found \(looked in: "),
     (
         lambda d: d["eval_sid_things"].remove(24),
@@ -207,3 +210,12 @@ def test_leading_unlabeled_part_is_pid_zero(tmp_path):
     path = _dataset_variant(tmp_path, lambda d: d["scene_class2part_classes"].update({"bottle": ["cap", "UNLABELED"]}))
     with pytest.raises(PpsError, match="bottle: 'UNLABELED' may only be the first part"):
         load_dataset_spec(path)
+
+
+def test_ppp_107_is_bundled_with_its_parts():
+    spec = load_eval_spec("ppp-107")
+    # 59 classes; 107 flat part ids 1..107; person (15) has 12 parts in this spec
+    assert len(spec.eval_sids) == 59
+    assert sorted(spec.file.eval_sid_pid2eval_pid_flat.values()) == list(range(1, 108))
+    assert 19 in spec.parts and 20 in spec.no_parts
+    assert int(np.count_nonzero(spec.flat_to_pid[15])) == 12

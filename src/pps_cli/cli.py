@@ -12,8 +12,10 @@ from .commands.evaluate import evaluate_command
 from .commands.images_json import images_json_command
 from .commands.panoptic import panoptic_command
 from .commands.pps import pps_command
+from .commands.pq import pq_command
 from .commands.run import run_command
 from .commands.specs import specs_command
+from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 
 app = typer.Typer(
@@ -28,10 +30,12 @@ app.command("images-json")(images_json_command)
 app.command("panoptic")(panoptic_command)
 app.command("pps")(pps_command)
 app.command("evaluate")(evaluate_command)
+app.command("pq")(pq_command)
 app.command("run")(run_command)
 app.command("specs")(specs_command)
 app.command("demo")(demo_command)
 app.command("visualize")(visualize_command)
+app.command("stats")(stats_command)
 
 
 def _version(value: bool) -> None:

@@ -117,8 +117,11 @@ def images_json(images: Iterable[ImageInfo]) -> dict[str, Any]:
     return {"images": [image.as_json() for image in images]}
 
 
-def load_images(path: str | os.PathLike[str]) -> list[ImageInfo]:
-    """Read images.json (``images`` entries with ``id`` or ``image_id``, ``file_name``, ``width``, ``height``)."""
+def load_images(path: str | os.PathLike[str], *, sizes: bool = True) -> list[ImageInfo]:
+    """Read images.json (``images`` entries with ``id`` or ``image_id``, ``file_name``, ``width``, ``height``).
+
+    With ``sizes=False`` (evaluation, statistics) entries may hold only an id; missing sizes are 0.
+    """
     data = read_json(path)
     entries = data.get("images") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -131,6 +134,9 @@ def load_images(path: str | os.PathLike[str]) -> list[ImageInfo]:
         if not isinstance(image_id, str | int) or isinstance(image_id, bool):
             raise PpsError(path, f"images[{n}]: missing or invalid 'id'")
         try:
+            if not sizes and "width" not in entry and "height" not in entry:
+                images.append(ImageInfo(image_id, str(entry.get("file_name", f"{image_id}.png")), 0, 0))
+                continue
             width, height = int(entry["width"]), int(entry["height"])
             file_name = str(entry.get("file_name", f"{image_id}.png"))
         except (KeyError, TypeError, ValueError):
@@ -201,3 +207,52 @@ def match_files(
         if missing:
             raise PpsError(root, f"no {what} file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
     return {k: ps[0] for k, ps in candidates.items()}, unmatched
+
+
+def parse_ids(ids: str) -> list[str]:
+    """Image ids from ``--ids``: a comma-separated list, or a text file with one id per line.
+
+    In a file, blank lines and lines starting with ``#`` are skipped.
+    """
+    path = Path(ids)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise PpsError(path, f"cannot read the id list: {e}") from None
+        lines = (line.strip() for line in text.splitlines())
+        found = [line for line in lines if line and not line.startswith("#")]
+        where: str | Path = path
+    else:
+        found = [part.strip() for part in ids.split(",") if part.strip()]
+        where = "--ids"
+    if not found:
+        raise PpsError(where, "no image ids given")
+    return found
+
+
+def select_images(images: list[ImageInfo], ids: str | None) -> list[ImageInfo]:
+    """The images named by ``--ids`` (see :func:`parse_ids`), in the order of ``images``; all when None.
+
+    Raises
+    ------
+    PpsError
+        Listing the ids that name no image.
+    """
+    if ids is None:
+        return images
+    wanted = parse_ids(ids)
+    keys = {image.key for image in images}
+    unknown = [i for i in wanted if i not in keys]
+    if unknown:
+        raise PpsError("--ids", f"{len(unknown)} ids name no image of the ground truth: {summarize_list(unknown)}")
+    chosen = set(wanted)
+    return [image for image in images if image.key in chosen]
+
+
+def images_to_evaluate(
+    gt_dir: str | os.PathLike[str], images_json: str | os.PathLike[str] | None = None, ids: str | None = None
+) -> list[ImageInfo]:
+    """The images to evaluate: those of images.json (ids suffice), else every GT file; then ``--ids``."""
+    images = build_images(gt_dir) if images_json is None else load_images(images_json, sizes=False)
+    return select_images(images, ids)

@@ -1,16 +1,16 @@
-"""PartPQ evaluation of a folder of PPS predictions: find files, evaluate images in parallel, report.
+"""Evaluation of a folder of PPS predictions (PartPQ, PQ, mIoU): find files, evaluate images in parallel, report.
 
-The math is in :mod:`pps_cli.partpq`; this module pairs every image of images.json with its GT
-TIFF and prediction PNG (exact image-id match, never substrings), runs
-:func:`evaluate_image` on each (in worker processes), sums the per-image statistics in
-images.json order (so the numbers do not depend on the number of workers) and builds the
-results documents.
+The math is in :mod:`pps_cli.metrics` (definitions: docs/metrics.md); this module pairs every image
+of images.json with its GT TIFF and prediction PNG (exact image-id match, never substrings), runs
+:func:`evaluate_image` on each (in worker processes; one read and one pass per image for all
+metrics), sums the per-image statistics in images.json order (so the numbers do not depend on
+the number of workers) and builds the results documents.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,22 +19,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
-from .constants import VOID
+from .checks import check_layout, check_pps_channels, sample_indices
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
 from .io import dumps_json, list_files, read_png, read_uid_tiff
+from .metrics import METRICS, EmptyConfusionError, GroundTruthError, ImageStats, check_metrics, image_stats
+from .metrics.partpq import PartPQResult
+from .metrics.partpq import summarize as summarize_partpq
+from .metrics.pq import spec_categories
+from .metrics.pq import summarize as summarize_pq
+from .metrics.results import Summary, results_content, summarize_all
 from .parallel import parallel_map
-from .partpq import (
-    EmptyConfusionError,
-    GroundTruthError,
-    PartPQResult,
-    PartPQStats,
-    pixel_runs,
-    predicted_class_pixels,
-    runs_stats,
-    summarize,
-)
-from .specs import IGNORED, EvalSpec
+from .specs import EvalSpec
 
 PREDICTION_SUFFIXES = (".png",)
 
@@ -49,25 +45,28 @@ class ImageJob:
 
 
 @dataclass(frozen=True)
-class ImageEvaluation:
-    """What a worker returns for one image (small and picklable: no pixel arrays)."""
-
-    stats: PartPQStats
-    class_pixels: NDArray[np.int64]
-    """(256,) int64: pixels per predicted class value (to report classes the spec does not evaluate)."""
-
-
-@dataclass(frozen=True)
 class Evaluation:
     """The outcome of :func:`evaluate`."""
 
     spec: EvalSpec
     jobs: tuple[ImageJob, ...]
-    per_image: tuple[PartPQStats, ...]
-    total: PartPQStats
-    result: PartPQResult
-    unknown_classes: dict[int, int]
-    """Predicted class values that are neither evaluated nor 255 -> pixels (ignored, as by the reference)."""
+    per_image: tuple[ImageStats, ...]
+    total: ImageStats
+    summary: Summary
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.total.metrics
+
+    @property
+    def result(self) -> PartPQResult | None:
+        """The PartPQ summary (None when PartPQ was not computed)."""
+        return self.summary.partpq
+
+    @property
+    def unknown_classes(self) -> dict[int, int]:
+        """Predicted class values that are neither evaluated nor 255 -> pixels (ignored, as by the reference)."""
+        return self.summary.unknown_classes
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -108,22 +107,23 @@ def read_image_pair(job: ImageJob) -> tuple[NDArray[np.int32], NDArray[np.uint8]
 # ----------------------------------------------------------------------------- evaluation
 
 
-def evaluate_image(job: ImageJob, spec: EvalSpec) -> ImageEvaluation:
+def evaluate_image(job: ImageJob, context: tuple[EvalSpec, tuple[str, ...]]) -> ImageStats:
     """Read and evaluate one image (the worker function of :func:`evaluate`)."""
+    spec, metrics = context
     gt, pred = read_image_pair(job)
-    runs = pixel_runs(gt, pred)
     try:
-        stats = runs_stats(runs, spec=spec)
+        return image_stats(gt, pred, spec=spec, metrics=metrics)
     except GroundTruthError as e:
         raise PpsError(job.gt_path, str(e)) from None
     except EmptyConfusionError as e:
         raise PpsError(job.pred_path, f"{e} (the reference fails on this image too: 'empty CM')") from None
-    return ImageEvaluation(stats, predicted_class_pixels(runs))
 
 
-def evaluate_images(jobs: list[ImageJob], spec: EvalSpec, *, workers: int = 1) -> Iterator[ImageEvaluation]:
+def evaluate_images(
+    jobs: list[ImageJob], spec: EvalSpec, *, workers: int = 1, metrics: Iterable[str] = METRICS
+) -> Iterator[ImageStats]:
     """Evaluate images in parallel; yields in ``jobs`` order."""
-    return parallel_map(evaluate_image, jobs, context=spec, workers=workers)
+    return parallel_map(evaluate_image, jobs, context=(spec, check_metrics(metrics)), workers=workers)
 
 
 def evaluate(
@@ -133,9 +133,12 @@ def evaluate(
     pred_dir: str | os.PathLike[str],
     *,
     workers: int = 1,
+    metrics: Iterable[str] = METRICS,
     on_image: Callable[[ImageInfo], None] | None = None,
+    layout_check: bool = True,
+    channel_check: bool = True,
 ) -> Evaluation:
-    """Compute PartPQ of the predictions in ``pred_dir`` against the GT in ``gt_dir``.
+    """Compute the metrics of the predictions in ``pred_dir`` against the GT in ``gt_dir``.
 
     Parameters
     ----------
@@ -147,72 +150,37 @@ def evaluate(
         3-channel PPS PNGs whose names are image ids (optionally with a known suffix).
     workers : int
         Worker processes; the result is bitwise identical for any value.
+    metrics : iterable of str
+        Subset of :data:`pps_cli.metrics.METRICS` to compute (all by default).
     on_image : callable, optional
         Called with each image once it is evaluated (in order), e.g. to advance a progress bar.
+    layout_check, channel_check : bool
+        Fail on GT of another dataset than the spec's, and on PPS PNGs whose channels look swapped
+        (:mod:`pps_cli.checks`).
 
     Raises
     ------
     PpsError
         For missing, unreadable or inconsistent files and invalid GT, naming the file.
     """
+    metrics = check_metrics(metrics)
+    if layout_check:
+        check_layout(gt_dir, spec)
     jobs = find_jobs(images, gt_dir, pred_dir)
-    total = PartPQStats.zeros(len(spec.eval_sids))
-    class_pixels = np.zeros(256, np.int64)
+    if channel_check:
+        sample = [read_png(jobs[i].pred_path, channels=3) for i in sample_indices(len(jobs))]
+        check_pps_channels(sample, spec, where=pred_dir)
+    total = ImageStats.zeros(spec, metrics)
     per_image = []
-    for job, outcome in zip(jobs, evaluate_images(jobs, spec, workers=workers), strict=True):
-        total = total + outcome.stats
-        class_pixels += outcome.class_pixels
-        per_image.append(outcome.stats)
+    for job, stats in zip(jobs, evaluate_images(jobs, spec, workers=workers, metrics=metrics), strict=True):
+        total = total + stats
+        per_image.append(stats)
         if on_image is not None:
             on_image(job.image)
-    evaluated = spec.category_index[np.arange(256)] >= 0
-    unknown = {int(c): int(class_pixels[c]) for c in np.flatnonzero((class_pixels > 0) & ~evaluated) if c != VOID}
-    return Evaluation(spec, tuple(jobs), tuple(per_image), total, summarize(total, spec=spec), unknown)
+    return Evaluation(spec, tuple(jobs), tuple(per_image), total, summarize_all(total, spec))
 
 
 # ----------------------------------------------------------------------------- results documents
-
-
-def reference_category_order(spec: EvalSpec) -> list[int]:
-    """Eval sids in the order the reference numbers its categories (the keys of its per-class results).
-
-    The reference takes ``list(set(dataset_sid2eval_sid.values()) - {'IGNORED'})``: Python's set
-    order, which is ascending for the official specs (and whenever all sids are smaller than the
-    set's table), but not in general, e.g. ``[24, 26, 7]`` for the sids 7, 24, 26. Rebuilding the
-    same set here reproduces that order.
-    """
-    values = set(spec.file.dataset_sid2eval_sid.values())
-    values.discard(IGNORED)  # as the reference (eval_spec.py: set, then remove), hence its order
-    order = [int(v) for v in values]  # type: ignore[call-overload]
-    return order if sorted(order) == list(spec.eval_sids) else list(spec.eval_sids)
-
-
-def reference_results(result: PartPQResult, spec: EvalSpec) -> list[Any]:
-    """The reference's results JSON structure (``[[all, parts, no-parts], {category_index: ...}]``).
-
-    ``category_index`` follows :func:`reference_category_order`. A counted category with tp = 0
-    has PartSQ integer 0, as in the reference; an empty group has null averages (the reference
-    would divide by zero).
-    """
-    by_sid = {r.sid: r for r in result.categories}
-    per_class: dict[str, dict[str, float | int]] = {}
-    for index, sid in enumerate(reference_category_order(spec)):
-        r = by_sid[sid]
-        sq: float | int = r.part_sq if (r.tp != 0 or not r.counted) else 0
-        per_class[str(index)] = {"PartPQ": r.part_pq, "PartSQ": sq, "PartRQ": r.part_rq}
-    a, p, n = result.all, result.parts, result.no_parts
-    return [
-        [
-            {"PartPQ": a.part_pq, "PartSQ": a.part_sq, "PartRQ": a.part_rq, "n": a.n},
-            {"PartPQ_parts": p.part_pq, "PartSQ_parts": p.part_sq, "PartRQ_parts": p.part_rq, "n_p": p.n},
-            {"PartPQ_noparts": n.part_pq, "PartSQ_noparts": n.part_sq, "PartRQ_noparts": n.part_rq, "n_np": n.n},
-        ],
-        per_class,
-    ]
-
-
-def _group(average: Any) -> dict[str, Any]:
-    return {"PartPQ": average.part_pq, "PartSQ": average.part_sq, "PartRQ": average.part_rq, "n": average.n}
 
 
 def results_document(
@@ -221,41 +189,20 @@ def results_document(
     """The self-describing results JSON of ``pps evaluate -o``.
 
     Keys: ``pps_version``, ``eval_spec`` (name, path, dataset spec), ``gt``, ``predictions``,
-    ``num_images``, ``summary`` (all / parts / no_parts with PartPQ, PartSQ, PartRQ, n; null
-    averages for an empty group), ``categories`` keyed by eval sid (name, has_parts, is_thing,
-    PartPQ, PartSQ, PartRQ, TP, FP, FN, iou_sum, counted), ``unknown_predicted_classes`` and
-    ``reference``: the reference's own structure (:func:`reference_results`).
+    ``num_images``, then :func:`pps_cli.metrics.results_content`: ``summary`` (all / parts /
+    no_parts with PartPQ, PartSQ, PartRQ, n; null averages for an empty group), ``categories``
+    keyed by eval sid (name, has_parts, is_thing, PartPQ, PartSQ, PartRQ, TP, FP, FN, iou_sum,
+    counted), ``pq``, ``miou``, ``unknown_predicted_classes`` and ``reference``: the PartPQ
+    reference's own structure. Keys of metrics not computed are absent (docs/metrics.md).
     """
-    spec, result = evaluation.spec, evaluation.result
+    spec = evaluation.spec
     return {
         "pps_version": __version__,
         "eval_spec": {"name": spec.name, "path": str(spec.path), "dataset_spec": str(spec.dataset.path)},
         "gt": str(gt_dir),
         "predictions": str(pred_dir),
         "num_images": len(evaluation.jobs),
-        "summary": {
-            "all": _group(result.all),
-            "parts": _group(result.parts),
-            "no_parts": _group(result.no_parts),
-        },
-        "categories": {
-            str(r.sid): {
-                "name": r.name,
-                "has_parts": r.has_parts,
-                "is_thing": r.is_thing,
-                "PartPQ": r.part_pq,
-                "PartSQ": r.part_sq,
-                "PartRQ": r.part_rq,
-                "tp": r.tp,
-                "fp": r.fp,
-                "fn": r.fn,
-                "iou_sum": r.iou_sum,
-                "counted": r.counted,
-            }
-            for r in result.categories
-        },
-        "unknown_predicted_classes": {str(c): pixels for c, pixels in evaluation.unknown_classes.items()},
-        "reference": reference_results(result, spec),
+        **results_content(evaluation.total, spec, summary=evaluation.summary),
     }
 
 
@@ -263,22 +210,24 @@ def per_image_records(evaluation: Evaluation) -> Iterator[dict[str, Any]]:
     """One record per image (images.json order) for ``--per-image``.
 
     Each holds the image id and file names, the image's PartPQ over the categories it counts
-    (null if none) and, per counted category (keyed by eval sid), PartPQ, iou_sum, tp, fp, fn.
+    (null if none) and, per counted category (keyed by eval sid), PartPQ, iou_sum, tp, fp, fn;
+    and ``PQ``, the image's PQ over its counted categories (null if none), when PQ is computed.
     """
     spec = evaluation.spec
+    categories = spec_categories(spec)
     for job, stats in zip(evaluation.jobs, evaluation.per_image, strict=True):
-        result = summarize(stats, spec=spec)
-        yield {
-            "image_id": job.image.id,
-            "gt": str(job.gt_path),
-            "prediction": str(job.pred_path),
-            "PartPQ": result.all.part_pq,
-            "categories": {
+        record: dict[str, Any] = {"image_id": job.image.id, "gt": str(job.gt_path), "prediction": str(job.pred_path)}
+        if stats.partpq is not None:
+            result = summarize_partpq(stats.partpq, spec=spec)
+            record["PartPQ"] = result.all.part_pq
+            record["categories"] = {
                 str(r.sid): {"PartPQ": r.part_pq, "iou_sum": r.iou_sum, "tp": r.tp, "fp": r.fp, "fn": r.fn}
                 for r in result.categories
                 if r.counted
-            },
-        }
+            }
+        if stats.pq is not None:
+            record["PQ"] = summarize_pq(stats.pq, categories).groups["All"].pq
+        yield record
 
 
 def results_json(evaluation: Evaluation, *, gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str]) -> bytes:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -283,12 +283,15 @@ def _category(value: Any, *, categories: Collection[int], where: str, score: flo
     if not isinstance(value, int) or isinstance(value, bool):
         raise PpsError(None, f"{where}: 'category_id' must be an integer, got {value!r}")
     if value not in categories:
+        if isinstance(categories, Mapping) and any(k != v for k, v in categories.items()):
+            raise PpsError(None, f"{where}: category_id {value} (score {score:g}) is not defined by --instance-ids")
         raise PpsError(
             None,
             f"{where}: category_id {value} (score {score:g}) is not a thing or stuff class of the EvalSpec "
-            f"(classes: {summarize_list([str(c) for c in sorted(categories)], 40)})",
+            f"(classes: {summarize_list([str(c) for c in sorted(categories)], 40)}; "
+            "contiguous training ids need --instance-ids contiguous)",
         )
-    return value
+    return categories[value] if isinstance(categories, Mapping) else value
 
 
 def _score(value: Any, *, where: str) -> float:
@@ -474,7 +477,7 @@ def read_cityscapes_txt(path: Path, root: Path, *, categories: Collection[int], 
         if score < confidence_thr:
             continue
         try:
-            _category(label_id, categories=categories, where=where, score=score)
+            label_id = _category(label_id, categories=categories, where=where, score=score)
         except PpsError as e:
             raise _with_file(e, path) from None
         candidates = [path.parent / mask_name, root / mask_name]

@@ -39,9 +39,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .checks import ROW_STEP
 from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
+from .idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
 from .instances import (
     InstanceFormat,
     InstanceRecord,
@@ -274,15 +276,23 @@ class MergeSettings:
     """The merge parameters every worker needs (sent once per worker)."""
 
     stuff_order: tuple[int, ...]
-    categories: frozenset[int]
-    """Valid instance category ids: things and stuff of the EvalSpec."""
+    categories: dict[int, int]
+    """Valid instance category ids (in the input's id space) -> eval sid: things and stuff of the EvalSpec."""
     confidence_thr: float = CONFIDENCE_THRESHOLD
     overlap_thr: float = OVERLAP_THRESHOLD
     stuff_area_limit: int = STUFF_AREA_LIMIT
+    semantic_lut: NDArray[np.uint8] | None = None
+    """Semantic id -> eval sid for semantic PNGs not in eval ids (:mod:`pps_cli.idspaces`)."""
 
     @classmethod
-    def from_spec(cls, spec: EvalSpec, **thresholds: Any) -> MergeSettings:
-        return cls(spec.stuff_order, frozenset(spec.things | spec.stuff), **thresholds)
+    def from_spec(
+        cls, spec: EvalSpec, *, semantic_ids: IdSpace = EVAL, instance_ids: IdSpace = EVAL, **thresholds: Any
+    ) -> MergeSettings:
+        valid = spec.things | spec.stuff
+        table = id_table(instance_ids, spec).tolist()
+        categories = {i: e for i, e in enumerate(table) if e in valid} if not instance_ids.is_eval else {s: s for s in valid}
+        lut = None if semantic_ids.is_eval else label_lut(id_table(semantic_ids, spec))
+        return cls(spec.stuff_order, categories, semantic_lut=lut, **thresholds)
 
 
 @dataclass(frozen=True)
@@ -303,6 +313,10 @@ class ImageResult:
     annotation: dict[str, Any]
     partial_masks: tuple[str, ...] = ()
     """Cityscapes mask files holding values 1..254 (background, as in the reference)."""
+    semantic_counts: NDArray[np.int64] = field(default_factory=lambda: np.zeros(256, np.int64))
+    """(256,) pixels per semantic input id, on every ROW_STEP-th row (for the id-space check)."""
+    instance_counts: NDArray[np.int64] = field(default_factory=lambda: np.zeros(256, np.int64))
+    """(256,) kept instances per category id (for the id-space check)."""
 
 
 def merge_image(
@@ -343,7 +357,11 @@ def _merge_one(job: _Job, settings: MergeSettings) -> ImageResult:
             job.semantic_png,
             f"size {semantic.shape[1]}x{semantic.shape[0]}, expected {image.width}x{image.height} (images.json)",
         )
+    semantic_counts = np.bincount(semantic[::ROW_STEP].reshape(-1), minlength=256).astype(np.int64)
+    if settings.semantic_lut is not None:
+        semantic = cv2.LUT(semantic, settings.semantic_lut)
     records = load_instances(job.instances, image, categories=settings.categories, confidence_thr=settings.confidence_thr)
+    instance_counts = np.bincount([r.category_id for r in records], minlength=256).astype(np.int64)
     result, partial = merge_image(semantic, records, settings)
     write_png(job.out_png, segment_map_to_rgb(result.segment_map, len(result.segments)))
     annotation = {
@@ -351,7 +369,7 @@ def _merge_one(job: _Job, settings: MergeSettings) -> ImageResult:
         "file_name": job.file_name,
         "segments_info": [segment.as_json() for segment in result.segments],
     }
-    return ImageResult(annotation, partial)
+    return ImageResult(annotation, partial, semantic_counts, instance_counts)
 
 
 def output_file_name(image: ImageInfo, images_json: Path) -> str:
@@ -400,10 +418,14 @@ def merge_panoptic_files(
     workers: int = 1,
     overwrite: bool = True,
     on_image: Callable[[str], None] | None = None,
+    semantic_ids: IdSpace = EVAL,
+    instance_ids: IdSpace = EVAL,
 ) -> PanopticReport:
     """Merge every image of images.json; write ``out_dir/panoptic/*.png`` and ``out_dir/panoptic.json``.
 
     With ``overwrite=False`` an existing ``panoptic.json`` or output PNG is an error (nothing written).
+    ``semantic_ids`` and ``instance_ids`` say how the inputs' class ids are given (:mod:`pps_cli.idspaces`);
+    eval ids that look like contiguous training ids are an error unless eval was chosen explicitly.
 
     Nothing is written unless every image succeeds. The output bytes do not depend on ``workers``.
 
@@ -417,7 +439,12 @@ def merge_panoptic_files(
     if (out_dir / PANOPTIC_DIR).resolve() == semantic_dir.resolve() or out_dir.resolve() == semantic_dir.resolve():
         raise PpsError(out_dir, "output folder is the semantic input folder; choose another --output")
     settings = MergeSettings.from_spec(
-        spec, confidence_thr=confidence_thr, overlap_thr=overlap_thr, stuff_area_limit=stuff_area_limit
+        spec,
+        semantic_ids=semantic_ids,
+        instance_ids=instance_ids,
+        confidence_thr=confidence_thr,
+        overlap_thr=overlap_thr,
+        stuff_area_limit=stuff_area_limit,
     )
     semantic_files, unmatched_semantic = match_files(
         images, list_files(semantic_dir, (".png",)), root=semantic_dir, what="semantic PNG"
@@ -454,11 +481,27 @@ def merge_panoptic_files(
             for image, name in zip(images, file_names, strict=True)
         ]
         results = parallel_map(_merge_one, jobs, context=settings, workers=workers)
+        semantic_counts = np.zeros(256, np.int64)
+        instance_counts = np.zeros(256, np.int64)
         for job, result in zip(jobs, results, strict=True):
             annotations.append(result.annotation)
             partial_masks.extend(result.partial_masks)
+            semantic_counts += result.semantic_counts
+            instance_counts += result.instance_counts
             if on_image is not None:
                 on_image(job.image.key)
+        check_id_space(
+            semantic_counts, spec, semantic_ids, where=semantic_dir, what="semantic pixels", option="--semantic-ids"
+        )
+        undefined = np.flatnonzero((id_table(semantic_ids, spec) == UNKNOWN) & (semantic_counts > 0))
+        if undefined.size:
+            warnings.append(
+                f"{semantic_dir}: semantic ids {summarize_list([str(i) for i in undefined.tolist()])} are not defined by "
+                f"--semantic-ids {semantic_ids.source}; their pixels count as void"
+            )
+        check_id_space(
+            instance_counts, spec, instance_ids, where=instances, what="instances", option="--instance-ids", valid=spec.is_thing
+        )
         document["annotations"] = annotations
         document["categories"] = panoptic_categories(spec)
         write_json(stage / PANOPTIC_JSON, document)

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .dataset import build_images, images_json, load_images
+from .checks import check_layout
+from .dataset import build_images, images_json, load_images, select_images
 from .errors import PpsError
 from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
+from .idspaces import EVAL, IdSpace
 from .instances import InstanceFormat
 from .io import read_bytes, write_bytes_atomic, write_json
 from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
-from .panoptic_json import load_panoptic_json
+from .panoptic_json import load_panoptic_inputs
 from .pps_merge import merge_pps_files
 from .specs import EvalSpec
 
@@ -45,6 +47,14 @@ class PipelineInputs:
     panoptic_dir: Path | None = None
     panoptic_json: Path | None = None
     images_json: Path | None = None
+    ids: str | None = None
+    """``--ids``: only these images (a comma-separated list or a file of ids)."""
+    semantic_ids: IdSpace = EVAL
+    instance_ids: IdSpace = EVAL
+    panoptic_ids: IdSpace = EVAL
+    parts_check: bool = True
+    layout_check: bool = True
+    channel_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,11 +68,11 @@ def _check_inputs(inputs: PipelineInputs) -> None:
     from_merge = inputs.semantic_dir is not None or inputs.instances is not None
     from_panoptic = inputs.panoptic_dir is not None or inputs.panoptic_json is not None
     if from_merge == from_panoptic:
-        raise PpsError(None, "give either --semantic and --instances, or --panoptic-dir and --panoptic-json")
+        raise PpsError(None, "give either --semantic and --instances, or --panoptic-dir (and --panoptic-json for COCO panoptic)")
     if from_merge and (inputs.semantic_dir is None or inputs.instances is None):
         raise PpsError(None, "--semantic and --instances go together")
-    if from_panoptic and (inputs.panoptic_dir is None or inputs.panoptic_json is None):
-        raise PpsError(None, "--panoptic-dir and --panoptic-json go together")
+    if from_panoptic and inputs.panoptic_dir is None:
+        raise PpsError(None, "--panoptic-json needs --panoptic-dir (the folder of its PNGs)")
 
 
 def run_pipeline(
@@ -86,9 +96,14 @@ def run_pipeline(
         return None if progress is None else progress(stage, total)
 
     warnings: list[str] = []
+    if inputs.layout_check:
+        check_layout(inputs.gt_dir, spec)
     out_dir.mkdir(parents=True, exist_ok=True)
     images_path = out_dir / IMAGES_JSON
-    if inputs.images_json is None:
+    if inputs.ids is not None:
+        listed = build_images(inputs.gt_dir) if inputs.images_json is None else load_images(inputs.images_json)
+        write_json(images_path, images_json(select_images(listed, inputs.ids)))
+    elif inputs.images_json is None:
         write_json(images_path, images_json(build_images(inputs.gt_dir)))
     else:
         write_bytes_atomic(images_path, read_bytes(inputs.images_json))
@@ -105,29 +120,42 @@ def run_pipeline(
             out_dir=out_dir,
             workers=workers,
             on_image=follow("panoptic merge", len(images)),
+            semantic_ids=inputs.semantic_ids,
+            instance_ids=inputs.instance_ids,
         )
         warnings.extend(report.warnings)
         panoptic_dir, panoptic_json = out_dir / PANOPTIC_DIR, out_dir / PANOPTIC_JSON
-    elif inputs.panoptic_dir is not None and inputs.panoptic_json is not None:
+        panoptic_ids = EVAL  # our own merge writes eval sids
+    elif inputs.panoptic_dir is not None:
         panoptic_dir, panoptic_json = inputs.panoptic_dir, inputs.panoptic_json
+        panoptic_ids = inputs.panoptic_ids
     else:  # pragma: no cover - _check_inputs rules this out
         raise PpsError(None, "no panoptic input")
 
+    annotations, source = load_panoptic_inputs(panoptic_dir, panoptic_json, images, spec=spec, id_space=panoptic_ids)
     pps_report = merge_pps_files(
         spec=spec,
         images=images,
-        annotations=load_panoptic_json(panoptic_json),
-        panoptic_json=panoptic_json,
+        annotations=annotations,
+        panoptic_json=source,
         panoptic_dir=panoptic_dir,
         parts_dir=inputs.parts_dir,
         out_dir=out_dir / PPS_DIR,
         workers=workers,
         on_image=follow("PPS merge", len(images)),
+        check_parts=inputs.parts_check,
     )
-    warnings.extend(pps_report.warnings(panoptic_json))
+    warnings.extend(pps_report.warnings(source))
 
     evaluation = evaluate(
-        spec, images, inputs.gt_dir, out_dir / PPS_DIR, workers=workers, on_image=follow("evaluation", len(images))
+        spec,
+        images,
+        inputs.gt_dir,
+        out_dir / PPS_DIR,
+        workers=workers,
+        on_image=follow("evaluation", len(images)),
+        layout_check=False,  # checked above, before any stage
+        channel_check=inputs.channel_check,
     )
     write_bytes_atomic(out_dir / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
     write_bytes_atomic(out_dir / PER_IMAGE_JSONL, per_image_jsonl(evaluation))

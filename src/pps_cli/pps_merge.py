@@ -27,11 +27,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .checks import check_part_ids, part_pair_counts
 from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
-from .io import list_files, read_png, staged_output, write_png
-from .panoptic_json import PanopticAnnotation, match_annotations
+from .io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
+from .panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
 from .parallel import parallel_map
 from .runs import pixel_runs
 from .specs import EvalSpec
@@ -304,6 +305,7 @@ class _Context:
     part_table: NDArray[np.uint8]
     void: int
     panoptic_json: Path
+    is_parts: NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,8 @@ class ImageReport:
     image_key: str
     empty_segment_ids: tuple[int, ...]
     """Ids listed in ``segments_info`` with no pixel in the PNG (they still count for the numbering)."""
+    part_pairs: tuple[NDArray[np.int64], NDArray[np.int64]] = (np.empty(0, np.int64), np.empty(0, np.int64))
+    """Sparse (class, flat id) histogram for the parts check (:func:`~pps_cli.checks.part_pair_counts`)."""
 
 
 @dataclass(frozen=True)
@@ -347,13 +351,20 @@ def _check_size(path: Path, shape: tuple[int, ...], expected: tuple[int, int], s
 
 def _merge_one(job: _Job, context: _Context) -> ImageReport:
     """Worker: read one image's panoptic and part PNGs, merge, check, write the PPS PNG."""
-    rgb = read_png(job.panoptic_png, channels=3)
-    _check_size(job.panoptic_png, rgb.shape, (job.image.width, job.image.height), "images.json")
+    data = read_bytes(job.panoptic_png)
+    header = png_header(data)
+    if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
+        panoptic = decode_png(data, job.panoptic_png, channels=3)
+        merge = merge_pps_rgb
+    else:  # single-channel segment ids (or not a PNG: read_segment_map says what is wrong)
+        panoptic = read_segment_map(job.panoptic_png)
+        merge = merge_pps
+    _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
     part_map = read_png(job.part_png, channels=1)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
     annotation = job.annotation
-    result = merge_pps_rgb(
-        rgb,
+    result = merge(
+        panoptic,
         part_map,
         annotation.segment_ids,
         annotation.category_ids,
@@ -369,7 +380,8 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
         )
     write_png(job.out_png, result.pps)
     empty = [int(i) for i, area in zip(annotation.segment_ids, result.areas.tolist(), strict=True) if area == 0]
-    return ImageReport(job.image.key, tuple(dict.fromkeys(empty)))
+    pairs = part_pair_counts(result.pps[..., 0], part_map, context.is_parts)
+    return ImageReport(job.image.key, tuple(dict.fromkeys(empty)), pairs)
 
 
 def check_annotation(
@@ -420,6 +432,7 @@ def merge_pps_files(
     workers: int = 1,
     overwrite: bool = True,
     on_image: Callable[[str], None] | None = None,
+    check_parts: bool = True,
 ) -> PpsReport:
     """Write ``out_dir/<panoptic PNG file_name>`` with the PPS array of every image of images.json.
 
@@ -445,6 +458,8 @@ def merge_pps_files(
         Replace PNGs already in ``out_dir``; when False, finding one is an error (before any work).
     on_image : callable, optional
         Called with each image id once its PNG is written (in images.json order).
+    check_parts : bool
+        Fail when the part PNGs' flat ids mostly belong to other classes (:func:`~pps_cli.checks.check_part_ids`).
 
     Raises
     ------
@@ -474,7 +489,7 @@ def merge_pps_files(
             out_dir, f"{len(existing)} of the {len(names)} PPS PNGs already exist ({summarize_list(existing, 3)}); "
             "add --overwrite to replace them",
         )  # fmt: skip
-    context = _Context(part_lookup(spec), void_label(spec), panoptic_json)
+    context = _Context(part_lookup(spec), void_label(spec), panoptic_json, spec.is_parts)
     reports: list[ImageReport] = []
     with staged_output(out_dir) as stage:
         staged_jobs = [dataclasses.replace(job, out_png=stage / job.out_png) for job in jobs]
@@ -482,4 +497,9 @@ def merge_pps_files(
             reports.append(report)
             if on_image is not None:
                 on_image(report.image_key)
+        if check_parts and reports:
+            keys = np.concatenate([r.part_pairs[0] for r in reports])
+            unique, inverse = np.unique(keys, return_inverse=True)
+            counts = np.bincount(inverse, weights=np.concatenate([r.part_pairs[1] for r in reports]), minlength=unique.size)
+            check_part_ids(unique, counts.astype(np.int64), spec, where=parts_dir)
     return PpsReport(out_dir, tuple(reports))

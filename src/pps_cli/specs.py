@@ -28,6 +28,7 @@ BUNDLED_EVAL_SPECS = {
     "cpp-default": "eval_specs/ppq_cpp_19_23_cvpr21_default_evalspec.yaml",
     "cpp-grouped": "eval_specs/ppq_cpp_19_23_cvpr21_grouped_evalspec.yaml",
     "ppp-default": "eval_specs/ppq_ppp_59_57_cvpr21_default_evalspec.yaml",
+    "ppp-107": "eval_specs/ppq_ppp_59_107_cvpr21_default_evalspec.yaml",
 }
 BUNDLED_DATASET_SPECS = {
     "cpp": "dataset_specs/cpp_datasetspec.yaml",
@@ -333,6 +334,12 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
     things, stuff = set(file.eval_sid_things), set(file.eval_sid_stuff)
     parts, no_parts = set(file.eval_sid_parts), set(file.eval_sid_no_parts)
     evaluated = set(eval_sids)
+    for key, first, second in (
+        ("eval_sid_things / eval_sid_stuff", things, stuff),
+        ("eval_sid_parts / eval_sid_no_parts", parts, no_parts),
+    ):
+        if first & second:
+            raise fail(key, f"classes {sorted(first & second)} are listed in both; each class belongs to exactly one")
     for key, group in (
         ("eval_sid_things + eval_sid_stuff", things | stuff),
         ("eval_sid_parts + eval_sid_no_parts", parts | no_parts),

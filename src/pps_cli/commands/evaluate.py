@@ -1,4 +1,4 @@
-"""`pps evaluate`: PartPQ of 3-channel PPS predictions against part-aware panoptic GT."""
+"""`pps evaluate`: PartPQ, PQ and mIoU of 3-channel PPS predictions against part-aware panoptic GT."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group, RenderableType
 from rich.table import Table
 
-from ..dataset import load_images
+from ..dataset import images_to_evaluate
 from ..errors import PpsError, summarize_list
 from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from ..io import write_bytes_atomic
+from ..metrics import METRICS, check_metrics
+from ..metrics.miou import part_name
 from ._common import (
     EvalSpecOption,
-    ImagesOption,
     WorkersOption,
     load_spec,
     out,
@@ -23,6 +25,10 @@ from ._common import (
     user_errors,
     warn,
 )
+from ._input_options import IdsOption, NoChannelCheckOption, NoLayoutCheckOption, OptionalImagesOption
+
+TABLES = ("partpq", "pq", "miou", "summary")
+"""What ``--table`` can print."""
 
 
 def evaluate_command(
@@ -45,7 +51,8 @@ def evaluate_command(
             file_okay=False,
         ),
     ],
-    images: ImagesOption,
+    images: OptionalImagesOption = None,
+    ids: IdsOption = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure).", dir_okay=False),
@@ -54,20 +61,37 @@ def evaluate_command(
         Path | None,
         typer.Option("--per-image", help="Write one JSON line per image with its per-category stats.", dir_okay=False),
     ] = None,
+    metrics: Annotated[
+        str,
+        typer.Option("--metrics", help=f"Comma-separated metrics to compute: {', '.join(METRICS)} (default: all)."),
+    ] = ",".join(METRICS),
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            help=f"Comma-separated tables to print: {', '.join(TABLES)} (default: partpq,summary).",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    no_layout_check: NoLayoutCheckOption = False,
+    no_channel_check: NoChannelCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
-    """Compute PartPQ, PartSQ and PartRQ, identical to the panoptic_parts reference evaluator.
+    """Compute PartPQ (identical to the panoptic_parts reference), PQ (panopticapi's rules) and mIoU in one pass.
 
-    Every image of --images needs a GT file and a prediction whose name is its id (exact match).
-    Prints a table per category and the averages over all, parts and no-parts categories.
+    Every image (of --images, else of the GT folder; --ids selects some) needs a GT file and a prediction
+    whose name is its id (exact match).
+    Prints the PartPQ table per category and a summary (PartPQ, PQ, scene and part mIoU);
+    --table pq / miou show PQ and IoU per category. Definitions: docs/metrics.md.
     """
     with user_errors():
+        selected = parse_metrics(metrics)
+        tables = parse_tables(table, selected)
         for path, option in ((output, "--output"), (per_image, "--per-image")):
             if path is not None and path.exists() and not overwrite:
                 raise PpsError(path, f"already exists (given as {option}); add --overwrite to replace it")
         spec = load_spec(eval_spec)
-        image_list = load_images(images)
+        image_list = images_to_evaluate(gt, images, ids)
         with progress_bar() as progress:
             task = progress.add_task("evaluating", total=len(image_list))
             evaluation = evaluate(
@@ -76,7 +100,10 @@ def evaluate_command(
                 gt,
                 pred,
                 workers=resolve_workers(workers),
+                metrics=selected,
                 on_image=lambda _: progress.advance(task),
+                layout_check=not no_layout_check,
+                channel_check=not no_channel_check,
             )
         warn_unknown_classes(evaluation, pred)
         files = {}  # rendered first, then written: a failure leaves no partial output
@@ -86,7 +113,7 @@ def evaluate_command(
             files[per_image] = per_image_jsonl(evaluation)
         for path, data in files.items():
             write_bytes_atomic(path, data)
-    out.print(results_table(evaluation))
+    out.print(render_tables(evaluation, tables))
     for path in (output, per_image):
         if path is not None:
             out.print(f"wrote {path}", highlight=False)
@@ -99,6 +126,39 @@ def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
         warn(f"{pred_dir}: predicted class ids not evaluated by {evaluation.spec.name}, ignored: {summarize_list(counts)}")
 
 
+def parse_metrics(value: str) -> tuple[str, ...]:
+    """``--metrics`` as canonical metric names."""
+    try:
+        return check_metrics(name.strip() for name in value.split(",") if name.strip())
+    except ValueError as e:
+        raise PpsError("--metrics", str(e)) from None
+
+
+def parse_tables(value: str | None, metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """``--table`` as table names; the default is the PartPQ table (when computed) and the summary."""
+    if value is None:
+        return ("partpq", "summary") if "partpq" in metrics else ("summary",)
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in TABLES]
+    if unknown or not names:
+        raise PpsError("--table", f"unknown tables {unknown}; choose from {', '.join(TABLES)}")
+    missing = [name for name in names if name != "summary" and name not in metrics]
+    if missing:
+        raise PpsError("--table", f"{', '.join(missing)} not computed; add it to --metrics")
+    return tuple(dict.fromkeys(names))
+
+
+def render_tables(evaluation: Evaluation, tables: tuple[str, ...]) -> RenderableType:
+    """The requested tables, in the order given."""
+    builders = {"partpq": results_table, "pq": pq_table, "miou": miou_tables, "summary": summary_table}
+    return Group(*(builders[name](evaluation) for name in tables))
+
+
+def default_tables(evaluation: Evaluation) -> RenderableType:
+    """What `pps evaluate` prints by default: the PartPQ table (when computed) and the summary."""
+    return render_tables(evaluation, parse_tables(None, evaluation.metrics))
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
@@ -106,6 +166,7 @@ def _fmt(value: float | None) -> str:
 def results_table(evaluation: Evaluation) -> Table:
     """Per-category PartPQ / PartSQ / PartRQ / TP / FP / FN, then the averages."""
     result = evaluation.result
+    assert result is not None, "PartPQ was not computed"
     table = Table(title=f"PartPQ ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
     table.add_column("sid", justify="right")
     table.add_column("category")
@@ -137,4 +198,77 @@ def results_table(evaluation: Evaluation) -> Table:
             "",
             "",
         )
+    return table
+
+
+def pq_table(evaluation: Evaluation) -> Table:
+    """Per-category PQ / SQ / RQ / TP / FP / FN, then All / Things / Stuff / Parts / NoParts."""
+    result = evaluation.summary.pq
+    assert result is not None, "PQ was not computed"
+    table = Table(title=f"PQ ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+    table.add_column("sid", justify="right")
+    table.add_column("category")
+    table.add_column("thing", justify="center")
+    table.add_column("parts", justify="center")
+    for name in ("PQ", "SQ", "RQ", "TP", "FP", "FN"):
+        table.add_column(name, justify="right")
+    for r in result.categories:
+        values = [_fmt(r.pq), _fmt(r.sq), _fmt(r.rq)] if r.counted else ["-", "-", "-"]
+        table.add_row(
+            str(r.category.id), r.category.name, "yes" if r.category.isthing else "", "yes" if r.category.has_parts else "",
+            *values, str(r.tp), str(r.fp), str(r.fn), style=None if r.counted else "dim",
+        )
+    table.add_section()
+    for name, group in result.groups.items():
+        table.add_row("", f"[bold]{name}[/] (n={group.n})", "", "", _fmt(group.pq), _fmt(group.sq), _fmt(group.rq),
+                      "", "", "")
+    return table
+
+
+def miou_tables(evaluation: Evaluation) -> RenderableType:
+    """Scene IoU per eval sid and part IoU per flat part id, with the means ('-': empty union)."""
+    scene, parts, spec = evaluation.summary.scene, evaluation.summary.parts, evaluation.spec
+    assert scene is not None and parts is not None, "mIoU was not computed"
+    scene_table = Table(title=f"scene IoU ({spec.name})")
+    scene_table.add_column("sid", justify="right")
+    scene_table.add_column("category")
+    scene_table.add_column("IoU", justify="right")
+    for sid, iou in zip(scene.sids, scene.ious, strict=True):
+        scene_table.add_row(str(sid), spec.category_name(sid), _fmt(iou), style=None if iou is not None else "dim")
+    scene_table.add_section()
+    scene_table.add_row("", "[bold]mIoU[/]", _fmt(scene.miou))
+    part_table = Table(title=f"part IoU ({spec.name})")
+    part_table.add_column("flat id", justify="right")
+    part_table.add_column("part")
+    part_table.add_column("IoU", justify="right")
+    for flat, iou in zip(parts.flat_ids, parts.ious, strict=True):
+        part_table.add_row(str(flat), part_name(spec, flat), _fmt(iou), style=None if iou is not None else "dim")
+    part_table.add_section()
+    part_table.add_row("0", "background (not in the mean)", _fmt(parts.background))
+    part_table.add_row("", "[bold]mIoU[/]", _fmt(parts.miou))
+    return Group(scene_table, part_table)
+
+
+def summary_table(evaluation: Evaluation) -> Table:
+    """The numbers papers report: PartPQ all / parts / no parts, PQ all / things / stuff / parts / no parts,
+    scene and part mIoU, each with the number of categories it averages."""
+    summary = evaluation.summary
+    table = Table(title=f"summary ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+    table.add_column("metric")
+    table.add_column("group")
+    table.add_column("value", justify="right")
+    table.add_column("n", justify="right")
+    if summary.partpq is not None:
+        p = summary.partpq
+        for label, group in (("all", p.all), ("parts", p.parts), ("no parts", p.no_parts)):
+            table.add_row("PartPQ", label, _fmt(group.part_pq), str(group.n))
+        table.add_section()
+    if summary.pq is not None:
+        labels = {"All": "all", "Things": "things", "Stuff": "stuff", "Parts": "parts", "NoParts": "no parts"}
+        for name, group in summary.pq.groups.items():
+            table.add_row("PQ", labels[name], _fmt(group.pq), str(group.n))
+        table.add_section()
+    if summary.scene is not None and summary.parts is not None:
+        table.add_row("mIoU", "scene", _fmt(summary.scene.miou), str(sum(iou is not None for iou in summary.scene.ious)))
+        table.add_row("mIoU", "parts", _fmt(summary.parts.miou), str(sum(iou is not None for iou in summary.parts.ious)))
     return table

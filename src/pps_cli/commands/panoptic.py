@@ -10,6 +10,7 @@ import typer
 from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
 from ..dataset import load_images
 from ..errors import PpsError
+from ..idspaces import parse_id_space
 from ..panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
 from ._common import (
     EvalSpecOption,
@@ -22,6 +23,7 @@ from ._common import (
     user_errors,
     warn,
 )
+from ._input_options import InstanceIdsOption, SemanticIdsOption
 
 FORMATS = ("auto", "coco", "cityscapes")
 
@@ -66,6 +68,8 @@ def panoptic_command(
         int, typer.Option("--stuff-area-limit", help="Fewest free pixels a stuff class needs to become a segment.")
     ] = STUFF_AREA_LIMIT,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing panoptic.json and PNGs.")] = False,
+    semantic_ids: SemanticIdsOption = None,
+    instance_ids: InstanceIdsOption = None,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Merge semantic and instance predictions into COCO panoptic PNGs and panoptic.json.
@@ -81,6 +85,8 @@ def panoptic_command(
         if instance_format not in FORMATS:
             raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
         spec = load_spec(eval_spec)
+        semantic_space = parse_id_space(semantic_ids, option="--semantic-ids")
+        instance_space = parse_id_space(instance_ids, option="--instance-ids")
         image_list = load_images(images)
         with progress_bar() as progress:
             task = progress.add_task("merging", total=len(image_list))
@@ -98,6 +104,8 @@ def panoptic_command(
                 workers=resolve_workers(workers),
                 overwrite=overwrite,
                 on_image=lambda _: progress.advance(task),
+                semantic_ids=semantic_space,
+                instance_ids=instance_space,
             )
         for message in report.warnings:
             warn(message)

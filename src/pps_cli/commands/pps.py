@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ..dataset import load_images
-from ..panoptic_json import load_panoptic_json
+from ..idspaces import parse_id_space
+from ..panoptic_json import load_panoptic_inputs
 from ..pps_merge import merge_pps_files
 from ._common import (
     EvalSpecOption,
@@ -21,6 +22,7 @@ from ._common import (
     user_errors,
     warn,
 )
+from ._input_options import NoPartsCheckOption, PanopticIdsOption
 
 
 def pps_command(
@@ -29,18 +31,10 @@ def pps_command(
         Path,
         typer.Option(
             "--panoptic-dir",
-            help="Folder of COCO panoptic PNGs (segment id = R + 256 G + 256² B), named by the JSON's file_name.",
+            help="Folder of panoptic PNGs: COCO RGB (id = R + 256 G + 256² B) named by the JSON's file_name or by "
+            "image id, or 8/16-bit single-channel ids; without --panoptic-json also <image id>.json (segments_info).",
             exists=True,
             file_okay=False,
-        ),
-    ],
-    panoptic_json: Annotated[
-        Path,
-        typer.Option(
-            "--panoptic-json",
-            help="COCO panoptic JSON (annotations with image_id, file_name, segments_info), e.g. from `pps panoptic`.",
-            exists=True,
-            dir_okay=False,
         ),
     ],
     parts: Annotated[
@@ -56,7 +50,19 @@ def pps_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Output folder: one PPS PNG per image, named like its panoptic PNG.")
     ],
+    panoptic_json: Annotated[
+        Path | None,
+        typer.Option(
+            "--panoptic-json",
+            help="COCO panoptic JSON (annotations with image_id, file_name, segments_info), e.g. from `pps panoptic`; "
+            "omit it for detectron2/TAPPS folders of <image id>.png + <image id>.json.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace PPS PNGs already in the output folder.")] = False,
+    panoptic_ids: PanopticIdsOption = None,
+    no_parts_check: NoPartsCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Merge panoptic and part predictions into part-aware panoptic PNGs (class, instance, part channels).
@@ -73,21 +79,24 @@ def pps_command(
     with user_errors():
         spec = load_spec(eval_spec)
         image_list = load_images(images)
-        annotations = load_panoptic_json(panoptic_json)
+        annotations, source = load_panoptic_inputs(
+            panoptic_dir, panoptic_json, image_list, spec=spec, id_space=parse_id_space(panoptic_ids, option="--panoptic-ids")
+        )
         with progress_bar() as progress:
             task = progress.add_task("merging", total=len(image_list))
             report = merge_pps_files(
                 spec=spec,
                 images=image_list,
                 annotations=annotations,
-                panoptic_json=panoptic_json,
+                panoptic_json=source,
                 panoptic_dir=panoptic_dir,
                 parts_dir=parts,
                 out_dir=output,
                 workers=resolve_workers(workers),
                 overwrite=overwrite,
                 on_image=lambda _: progress.advance(task),
+                check_parts=not no_parts_check,
             )
-        for message in report.warnings(panoptic_json):
+        for message in report.warnings(source):
             warn(message)
     out.print(f"wrote {report.num_images} PPS PNGs to {output}", highlight=False, soft_wrap=True)

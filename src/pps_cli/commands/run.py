@@ -8,9 +8,19 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import PpsError
+from ..idspaces import parse_id_space
 from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
-from .evaluate import results_table, warn_unknown_classes
+from ._input_options import (
+    IdsOption,
+    InstanceIdsOption,
+    NoChannelCheckOption,
+    NoLayoutCheckOption,
+    NoPartsCheckOption,
+    PanopticIdsOption,
+    SemanticIdsOption,
+)
+from .evaluate import default_tables, warn_unknown_classes
 
 FORMATS = ("auto", "coco", "cityscapes")
 
@@ -36,12 +46,24 @@ def run_command(
         Path | None, _folder("Instead of --semantic/--instances: a network's COCO panoptic PNG folder.")
     ] = None,
     panoptic_json: Annotated[
-        Path | None, typer.Option(help="The panoptic JSON that goes with --panoptic-dir.", exists=True, dir_okay=False)
+        Path | None,
+        typer.Option(
+            help="The COCO panoptic JSON of --panoptic-dir (omit it for <image id>.png + <image id>.json folders).",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     images: Annotated[
         Path | None,
         typer.Option(help="images.json to use (default: built from --gt).", exists=True, dir_okay=False),
     ] = None,
+    ids: IdsOption = None,
+    semantic_ids: SemanticIdsOption = None,
+    instance_ids: InstanceIdsOption = None,
+    panoptic_ids: PanopticIdsOption = None,
+    no_parts_check: NoPartsCheckOption = False,
+    no_layout_check: NoLayoutCheckOption = False,
+    no_channel_check: NoChannelCheckOption = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Allow writing into a non-empty --output folder.")] = False,
     workers: WorkersOption = None,
 ) -> None:
@@ -66,6 +88,13 @@ def run_command(
             panoptic_dir=panoptic_dir,
             panoptic_json=panoptic_json,
             images_json=images,
+            ids=ids,
+            semantic_ids=parse_id_space(semantic_ids, option="--semantic-ids"),
+            instance_ids=parse_id_space(instance_ids, option="--instance-ids"),
+            panoptic_ids=parse_id_space(panoptic_ids, option="--panoptic-ids"),
+            parts_check=not no_parts_check,
+            layout_check=not no_layout_check,
+            channel_check=not no_channel_check,
         )
         with progress_bar() as progress:
 
@@ -77,5 +106,5 @@ def run_command(
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(results_table(result.evaluation))
+    out.print(default_tables(result.evaluation))
     out.print(f"wrote every stage's outputs to {output}", highlight=False)

@@ -22,27 +22,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .constants import MAX_UID, NO_PART, VOID
-from .errors import summarize_list
-from .labels import decode_uids, fold_sid_pids
-from .specs import EvalSpec
+from ..constants import NO_PART, VOID
+from ..specs import EvalSpec
+from .runs import (
+    NO_SEGMENT,
+    GroundTruthError,
+    GroundTruthUids,
+    PixelRuns,
+    RunLabels,
+    compact,
+    count,
+    distinct,
+    label_runs,
+    lookup,
+    pack_predictions,
+    pixel_runs,
+    predicted_class_pixels,
+)
+
+__all__ = [
+    "EmptyConfusionError",
+    "GroundTruthError",
+    "PartPQStats",
+    "PartPQResult",
+    "image_stats",
+    "runs_stats",
+    "summarize",
+    "mean_part_iou",
+    "pack_predictions",
+    "pixel_runs",
+    "predicted_class_pixels",
+]
 
 MATCH_IOU = 0.5
 """A GT and a predicted segment match when their IoU is strictly greater than this."""
 
 FP_IGNORED_OVERLAP = 0.5
 """An unmatched predicted segment is an FP unless more than this fraction of it is void or crowd."""
-
-_NO_SEGMENT = -1
-
-
-class GroundTruthError(ValueError):
-    """The GT uid map breaks the label format or the DatasetSpec (the caller names the file)."""
-
 
 class EmptyConfusionError(ValueError):
     """A true positive of a parts class has no evaluated pixel; the reference raises 'empty CM' too."""
@@ -104,81 +123,6 @@ class PartPQStats:
     __hash__ = None  # type: ignore[assignment]
 
 
-# ----------------------------------------------------------------------------- run-length encoding
-
-
-class PixelRuns(NamedTuple):
-    """Run-length encoding of a GT uid map and a PPS prediction over the pixels in raster order.
-
-    Attributes
-    ----------
-    uid : (R,) int32
-        GT uid of each run.
-    pred : (R,) uint32
-        Prediction of each run packed as ``class | instance << 8 | part << 16``.
-    length : (R,) int64
-        Number of pixels of each run (sums to H * W).
-    """
-
-    uid: NDArray[np.int32]
-    pred: NDArray[np.uint32]
-    length: NDArray[np.int64]
-
-
-_PACKED_MASK = 0xFFFFFF
-
-
-def pack_predictions(pred_pps: NDArray[np.uint8]) -> NDArray[np.uint32]:
-    """Pack a (H, W, 3) ``[class, instance, part]`` prediction into (H * W,) ``class | inst << 8 | part << 16``.
-
-    The top byte is 0xFF (an alpha channel); mask with ``0xFFFFFF`` before unpacking.
-    """
-    if pred_pps.dtype != np.uint8 or pred_pps.ndim != 3 or pred_pps.shape[2] != 3:
-        raise ValueError(f"expected a (H, W, 3) uint8 prediction, got {pred_pps.shape} {pred_pps.dtype}")
-    if pred_pps.size == 0:
-        return np.zeros(0, np.uint32)
-    # Adding an alpha byte and reading each pixel as one little-endian uint32 packs the three
-    # channels in one pass; OpenCV's vectorized RGB->RGBA is ~10x faster than numpy's strided
-    # shifts or an unaligned 3-byte-stride view.
-    rgba = cv2.cvtColor(np.ascontiguousarray(pred_pps), cv2.COLOR_RGB2RGBA)
-    return rgba.view("<u4").reshape(-1).astype(np.uint32, copy=False)
-
-
-def pixel_runs(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8]) -> PixelRuns:
-    """Run-length encode a GT uid map and a PPS prediction of the same size.
-
-    Parameters
-    ----------
-    gt_uids : (H, W) integer
-        GT uids (converted to int32).
-    pred_pps : (H, W, 3) uint8
-        Prediction, channels ``[class, instance, part]``.
-
-    Returns
-    -------
-    PixelRuns
-        Maximal runs of consecutive pixels (raster order) with equal uid and equal prediction.
-    """
-    if gt_uids.ndim != 2 or pred_pps.shape[:2] != gt_uids.shape:
-        raise ValueError(f"GT {gt_uids.shape} and prediction {pred_pps.shape} sizes differ")
-    uid = np.ascontiguousarray(gt_uids, dtype=np.int32).reshape(-1)
-    pred = pack_predictions(pred_pps)
-    if uid.size == 0:
-        return PixelRuns(uid, pred, np.zeros(0, np.int64))
-    starts_run = np.empty(uid.size, bool)
-    starts_run[0] = True
-    np.not_equal(uid[1:], uid[:-1], out=starts_run[1:])
-    starts_run[1:] |= pred[1:] != pred[:-1]
-    starts = np.flatnonzero(starts_run)
-    length = np.diff(starts, append=uid.size).astype(np.int64)
-    return PixelRuns(uid[starts], pred[starts] & _PACKED_MASK, length)
-
-
-def predicted_class_pixels(runs: PixelRuns) -> NDArray[np.int64]:
-    """(256,) int64: number of pixels per value of the prediction's class channel."""
-    return _count(runs.pred & 0xFF, runs.length, 256)
-
-
 # ----------------------------------------------------------------------------- per-image statistics
 
 
@@ -235,61 +179,9 @@ class _GroundTruth(NamedTuple):
     removed: NDArray[np.bool_]  # (S,) parts-class segment without any part label
 
 
-def _count(index: NDArray[np.integer], weights: NDArray[np.int64], size: int) -> NDArray[np.int64]:
-    """Weighted bincount as int64 (float64 weights are exact: pixel counts are far below 2**53)."""
-    if index.size == 0:
-        return np.zeros(size, np.int64)
-    return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
-
-
-def _distinct(values: NDArray[np.integer]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
-    """Sorted distinct values and each element's index among them: ``np.unique(..., return_inverse=True)``
-    without sorting every element (the distinct values are hashed, then found by binary search)."""
-    distinct = np.sort(np.unique_values(values)).astype(np.int64)
-    return distinct, np.searchsorted(distinct, values)
-
-
-def _compact(labels: NDArray[np.integer], *, size: int | None = None) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
-    """Sorted distinct labels other than -1 (no segment), and each element's index among them (-1 stays -1).
-
-    With ``size`` (labels < size) this goes through a lookup table instead of :func:`_distinct`.
-    """
-    if size is None:
-        distinct, inverse = _distinct(labels)
-        if distinct.size and distinct[0] == _NO_SEGMENT:
-            return distinct[1:], inverse - 1
-        return distinct, inverse
-    present = np.zeros(size + 1, bool)
-    present[labels + 1] = True  # shifted by one so that -1 lands in slot 0
-    present[0] = False
-    distinct = np.flatnonzero(present) - 1
-    table = np.full(size + 1, _NO_SEGMENT, np.intp)
-    table[distinct + 1] = np.arange(distinct.size)
-    return distinct.astype(np.int64), table[labels + 1]
-
-
-def _lookup(table: NDArray, index: NDArray[np.intp], missing: object) -> NDArray:
-    """``table[index]`` with ``missing`` where ``index`` is -1 (no segment)."""
-    return np.append(table, np.array(missing, table.dtype))[index]  # index -1 picks the appended value
-
-
-def _ground_truth(uid: NDArray[np.int32], spec: EvalSpec) -> _GroundTruth:
-    """Decode the runs' uids (each distinct uid once) into GT segments, parts and ignore values."""
-    uids, inverse = _distinct(uid)
-    bad = uids[(uids < 0) | ((uids >= 100) & (uids <= 999)) | (uids > MAX_UID)]
-    if bad.size:
-        raise GroundTruthError(
-            f"invalid uids {summarize_list([str(v) for v in bad.tolist()])} "
-            "(3-digit, negative and > 9999999 values are not uids)"
-        )
-    sid, iid, _, _, sid_pid = decode_uids(uids)
-    if spec.dataset.pid_fold is not None:
-        sid_pid, absent = fold_sid_pids(sid_pid, spec.dataset.pid_fold)
-        if absent.size:
-            raise GroundTruthError(
-                f"sid_pids {summarize_list([str(v) for v in absent.tolist()])} are not in the DatasetSpec "
-                f"{spec.dataset.path.name} (scene_class2part_classes / countable_pids_groupings)"
-            )
+def _ground_truth(decoded: GroundTruthUids, spec: EvalSpec) -> _GroundTruth:
+    """Turn the decoded distinct uids into per-run GT segments, parts and ignore values."""
+    uids, inverse, sid, iid, sid_pid, _ = decoded
     eval_sid_pid = spec.sid_pid_to_eval[sid_pid]
     part = np.where(eval_sid_pid >= 100, eval_sid_pid % 100, NO_PART).astype(np.int32)
 
@@ -300,7 +192,7 @@ def _ground_truth(uid: NDArray[np.int32], spec: EvalSpec) -> _GroundTruth:
     crowd = (uids <= 99) & spec.is_thing[sid]
     ignore[crowd] = sid[crowd]
 
-    segment_keys, segment = _compact(np.where(evaluated, sid * 1000 + iid, _NO_SEGMENT))
+    segment_keys, segment = compact(np.where(evaluated, sid * 1000 + iid, NO_SEGMENT))
     segment_sid = (segment_keys // 1000).astype(np.int32)
     # A parts-class segment whose part map is 0 everywhere cannot be evaluated on parts: the
     # reference removes it and marks its pixels as crowd of its sid (unless the sid is 0, which
@@ -308,14 +200,17 @@ def _ground_truth(uid: NDArray[np.int32], spec: EvalSpec) -> _GroundTruth:
     has_part = np.zeros(segment_keys.size, bool)
     has_part[segment[(segment >= 0) & (part != NO_PART)]] = True
     removed = spec.is_parts[segment_sid] & ~has_part
-    to_crowd = _lookup(removed, segment, False) & (sid != 0)
+    to_crowd = lookup(removed, segment, False) & (sid != 0)
     ignore[to_crowd] = sid[to_crowd]
 
     return _GroundTruth(segment[inverse], part[inverse], ignore[inverse], segment_sid, removed)
 
 
-def runs_stats(runs: PixelRuns, *, spec: EvalSpec) -> PartPQStats:
+def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> PartPQStats:
     """PartPQ statistics of one image given as :class:`PixelRuns`.
+
+    ``labels`` (:func:`~pps_cli.metrics.runs.label_runs` of ``runs``) is computed when not given;
+    the one-pass accumulator passes the labels it shares with the other metrics.
 
     Notes
     -----
@@ -338,34 +233,34 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec) -> PartPQStats:
     stats = PartPQStats.zeros(num_categories)
     if runs.length.size == 0:
         return stats
-    gt = _ground_truth(runs.uid, spec)
+    if labels is None:
+        labels = label_runs(runs, spec)
+    gt = _ground_truth(labels.gt, spec)
     length = runs.length
 
     # predicted segments: (class, instance) of evaluated classes, sorted by class then instance
-    pred_class = (runs.pred & 0xFF).astype(np.int32)
     pred_part = (runs.pred >> 16).astype(np.int32)
-    pred_key = np.where(spec.category_index[pred_class] >= 0, (pred_class << 8) | ((runs.pred >> 8) & 0xFF), _NO_SEGMENT)
-    pred_keys, pred_segment = _compact(pred_key, size=256 * 256)
-    num_pred = pred_keys.size
-    pred_sid = (pred_keys >> 8).astype(np.int32)
+    pred_segment = labels.pred.segment
+    num_pred = labels.pred.keys.size
+    pred_sid = labels.pred.sid
     in_pred = pred_segment >= 0
-    sid_of_pred = _lookup(pred_sid, pred_segment, -1)
+    sid_of_pred = lookup(pred_sid, pred_segment, -1)
 
     # areas and overlaps with void / crowd of the segment's own class
     num_gt = gt.segment_sid.size
-    sid_of_gt = _lookup(gt.segment_sid, gt.segment, -1)
-    in_g = (gt.segment >= 0) & ~_lookup(gt.removed, gt.segment, True) & (gt.ignore != sid_of_gt)
-    g_area = _count(gt.segment[in_g], length[in_g], num_gt)
-    p_area = _count(pred_segment[in_pred], length[in_pred], num_pred)
+    sid_of_gt = lookup(gt.segment_sid, gt.segment, -1)
+    in_g = (gt.segment >= 0) & ~lookup(gt.removed, gt.segment, True) & (gt.ignore != sid_of_gt)
+    g_area = count(gt.segment[in_g], length[in_g], num_gt)
+    p_area = count(pred_segment[in_pred], length[in_pred], num_pred)
     void = gt.ignore == VOID
-    p_void = _count(pred_segment[in_pred & void], length[in_pred & void], num_pred)
+    p_void = count(pred_segment[in_pred & void], length[in_pred & void], num_pred)
     own_crowd = in_pred & (gt.ignore == sid_of_pred)
-    p_crowd = _count(pred_segment[own_crowd], length[own_crowd], num_pred)
+    p_crowd = count(pred_segment[own_crowd], length[own_crowd], num_pred)
 
     # intersections |G ∩ P| of same-class pairs, as (g, p) -> pixels
     pair = in_g & in_pred & (sid_of_gt == sid_of_pred)
-    pair_keys, pair_inverse = _distinct(gt.segment[pair] * num_pred + pred_segment[pair])
-    pair_inter = _count(pair_inverse, length[pair], pair_keys.size)
+    pair_keys, pair_inverse = distinct(gt.segment[pair] * num_pred + pred_segment[pair])
+    pair_inter = count(pair_inverse, length[pair], pair_keys.size)
     candidates: dict[int, list[tuple[int, int]]] = {}
     for key, inter in zip(pair_keys.tolist(), pair_inter.tolist(), strict=True):
         candidates.setdefault(key // num_pred, []).append((key % num_pred, inter))
@@ -436,9 +331,9 @@ class _PartsContext:
             pred_part = np.where(pred_part == spec.ignore_label, VOID, pred_part)
         self.pred_part = pred_part
         self.outside_p = VOID if spec.ignore_label == NO_PART else NO_PART  # label of pixels outside P
-        self.ignore_pixels = _count(gt.ignore, runs.length, 256)
+        self.ignore_pixels = count(gt.ignore, runs.length, 256)
         no_part_in_g = in_g & (gt.part == NO_PART)
-        self.g_no_part = _count(gt.segment[no_part_in_g], runs.length[no_part_in_g], gt.segment_sid.size)
+        self.g_no_part = count(gt.segment[no_part_in_g], runs.length[no_part_in_g], gt.segment_sid.size)
         self.total = int(runs.length.sum())
         self._by_gt = _RunIndex(gt.segment, gt.segment_sid.size)
         self._by_pred = _RunIndex(pred_segment, num_pred)
@@ -509,7 +404,7 @@ def mean_part_iou(
     labels = np.union1d(true, pred)
     k = labels.size
     index = np.searchsorted(labels, true) * k + np.searchsorted(labels, pred)
-    cm = _count(index, np.asarray(weight), k * k).reshape(k, k)
+    cm = count(index, np.asarray(weight), k * k).reshape(k, k)
     inter = np.diagonal(cm)
     union = cm.sum(axis=0) + cm.sum(axis=1) - inter
     ious = inter / union
