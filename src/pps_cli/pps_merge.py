@@ -32,6 +32,7 @@ from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
 from .io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
+from .metrics.runs import pack_predictions
 from .panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
 from .parallel import parallel_map
 from .runs import pixel_runs
@@ -203,12 +204,8 @@ def merge_pps_rgb(
     if panoptic_rgb.ndim != 3 or panoptic_rgb.shape[2] != 3 or panoptic_rgb.dtype != np.uint8:
         raise ValueError(f"panoptic_rgb must be (H, W, 3) uint8, got {panoptic_rgb.shape} {panoptic_rgb.dtype}")
     _check_part_map(part_map, panoptic_rgb.shape[:2])
-    if panoptic_rgb.size == 0:
-        codes = np.zeros(0, np.uint32)
-    else:
-        # A 4th byte makes each pixel one little-endian uint32 whose low 24 bits are the segment id.
-        rgba = cv2.cvtColor(np.ascontiguousarray(panoptic_rgb), cv2.COLOR_RGB2RGBA)
-        codes = rgba.view("<u4").reshape(-1)
+    # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
+    codes = pack_predictions(panoptic_rgb)
     return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)
 
 

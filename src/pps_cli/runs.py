@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .metrics.runs import run_starts
+
 
 def pixel_runs(*maps: NDArray[Any], row_length: int | None = None) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Runs of pixels (in row-major order) over which every one of ``maps`` is constant.
@@ -29,16 +31,9 @@ def pixel_runs(*maps: NDArray[Any], row_length: int | None = None) -> tuple[NDAr
         First pixel and length of each run; the runs tile ``0..P-1`` in order.
     """
     size = maps[0].size
-    if size == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    change = maps[0][1:] != maps[0][:-1]
-    for values in maps[1:]:
-        change |= values[1:] != values[:-1]
-    if row_length:
-        change[row_length - 1 :: row_length] = True
-    starts = np.flatnonzero(change)
-    starts += 1
-    starts = np.concatenate([np.zeros(1, np.intp), starts])
+    starts = run_starts(*maps)
+    if row_length and size:
+        starts = np.union1d(starts, np.arange(0, size, row_length))
     return starts, np.diff(starts, append=size)
 
 
