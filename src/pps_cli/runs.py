@@ -32,8 +32,11 @@ def pixel_runs(*maps: NDArray[Any], row_length: int | None = None) -> tuple[NDAr
     """
     size = maps[0].size
     starts = run_starts(*maps)
-    if row_length and size:
-        starts = np.union1d(starts, np.arange(0, size, row_length))
+    if row_length and size:  # insert the row starts that are not run starts already (both are sorted)
+        rows = np.arange(0, size, row_length)
+        at = np.searchsorted(starts, rows)
+        new = starts[np.minimum(at, starts.size - 1)] != rows
+        starts = np.insert(starts, at[new], rows[new])
     return starts, np.diff(starts, append=size)
 
 
