@@ -17,6 +17,7 @@ from .commands.run import run_command
 from .commands.specs import specs_command
 from .commands.stats import stats_command
 from .commands.visualize import visualize_command
+from .memory import keep_freed_memory
 
 app = typer.Typer(
     name="pps",
@@ -51,6 +52,7 @@ def _root(
     ] = False,
 ) -> None:
     """Part-aware panoptic segmentation: merge predictions and compute PartPQ."""
+    keep_freed_memory()
 
 
 def main() -> None:
