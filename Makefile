@@ -47,6 +47,9 @@ visualize:  ## colored GT and predictions of the demo data
 bench:  ## time every stage on generated 2048x1024 data (see benchmarks/bench.py)
 	$(PY) benchmarks/bench.py
 
+bench-pq:  ## pps pq vs panopticapi (PPS_REFERENCE_PYTHON=...), evaluate with all metrics vs PartPQ alone
+	$(PY) benchmarks/bench_pq.py
+
 lint:  ## static checks
 	$(VENV)/bin/ruff check src tests benchmarks
 

@@ -336,3 +336,53 @@ def test_runs_stats_and_image_stats_agree(demo):
     from pps_cli.metrics.runs import pixel_runs
 
     assert runs_stats(pixel_runs(gt, pred), spec=spec) == image_stats(gt, pred, spec=spec)
+
+
+# ----------------------------------------------------------------------------- PQ and mIoU beside PartPQ
+
+
+def test_cli_writes_pq_and_miou_beside_partpq(demo, tmp_path):
+    out, per_image = tmp_path / "results.json", tmp_path / "per_image.jsonl"
+    result = runner.invoke(app, args(demo, "-o", str(out), "--per-image", str(per_image)))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert list(document) == ["pps_version", "eval_spec", "gt", "predictions", "num_images", "summary", "categories",
+                              "pq", "miou", "unknown_predicted_classes", "reference"]
+    assert set(document["pq"]) == {"All", "Things", "Stuff", "Parts", "NoParts", "per_class"}
+    assert set(document["miou"]["parts"]) == {"mIoU", "per_class", "names", "background"}
+    records = [json.loads(line) for line in per_image.read_text().splitlines()]
+    assert all("PQ" in r and "PartPQ" in r for r in records)
+    assert "summary" in result.stdout and "PartPQ (cpp-default" in result.stdout
+
+
+def test_cli_metrics_selects_what_is_computed_and_written(demo, tmp_path):
+    out, per_image = tmp_path / "results.json", tmp_path / "per_image.jsonl"
+    result = runner.invoke(app, args(demo, "--metrics", "partpq", "-o", str(out), "--per-image", str(per_image)))
+    assert result.exit_code == 0, result.output
+    assert not {"pq", "miou"} & set(json.loads(out.read_text()))
+    assert all("PQ" not in json.loads(line) for line in per_image.read_text().splitlines())
+    result = runner.invoke(app, args(demo, "--metrics", "pq,miou", "--table", "pq,miou", "-o", str(out), "--overwrite"))
+    assert result.exit_code == 0, result.output
+    assert not {"summary", "categories", "reference"} & set(json.loads(out.read_text()))
+    assert "PQ (cpp-default" in result.stdout and "scene IoU" in result.stdout and "part IoU" in result.stdout
+
+
+def test_cli_partpq_numbers_do_not_change_with_the_other_metrics(demo, tmp_path):
+    alone, together = tmp_path / "alone.json", tmp_path / "together.json"
+    assert runner.invoke(app, args(demo, "--metrics", "partpq", "-o", str(alone))).exit_code == 0
+    assert runner.invoke(app, args(demo, "-o", str(together))).exit_code == 0
+    a, b = json.loads(alone.read_text()), json.loads(together.read_text())
+    assert a["summary"] == b["summary"] and a["categories"] == b["categories"] and a["reference"] == b["reference"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--metrics", "partpq,iou"], "error: --metrics: unknown metrics ['iou']; choose from partpq, pq, miou"),
+        (["--metrics", "pq", "--table", "partpq"], "error: --table: partpq not computed; add it to --metrics"),
+        (["--table", "all"], "error: --table: unknown tables ['all']; choose from partpq, pq, miou, summary"),
+    ],
+)
+def test_cli_metrics_and_table_errors(demo, extra, message):
+    result = runner.invoke(app, args(demo, *extra))
+    assert result.exit_code == 2 and result.stderr.strip() == message

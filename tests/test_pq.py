@@ -295,3 +295,69 @@ def test_pq_does_not_depend_on_the_pixel_order(pair, order):
                     spec=CPP, metrics=("pq",)).pq
     assert np.array_equal(a.tp, b.tp) and np.array_equal(a.fp, b.fp) and np.array_equal(a.fn, b.fn)
     np.testing.assert_allclose(a.iou_sum, b.iou_sum, rtol=0, atol=1e-12)
+
+
+def pq_oracle(gt_ids, pred_ids, gt_segments, pred_segments):
+    """The rules of docs/metrics.md written out with Python dicts and loops, pixel by pixel."""
+    gt_info = {s["id"]: s for s in gt_segments}
+    pred_info = {s["id"]: dict(s) for s in pred_segments}
+    joint: dict[tuple[int, int], int] = {}
+    for g, p in zip(np.ravel(gt_ids).tolist(), np.ravel(pred_ids).tolist(), strict=True):
+        joint[(g, p)] = joint.get((g, p), 0) + 1
+    for p in pred_info:
+        pred_info[p]["area"] = sum(n for (_, q), n in joint.items() if q == p)
+    result = {c: [0.0, 0, 0, 0] for c in CATEGORIES}
+    matched_gt, matched_pred = set(), set()
+    for (g, p), inter in sorted(joint.items()):
+        if g not in gt_info or p not in pred_info or gt_info[g]["iscrowd"] == 1:
+            continue
+        if gt_info[g]["category_id"] != pred_info[p]["category_id"]:
+            continue
+        union = pred_info[p]["area"] + gt_info[g]["area"] - inter - joint.get((0, p), 0)
+        with np.errstate(divide="ignore"):  # numpy division, as panopticapi's: x / 0 is inf (GT id 0 listed)
+            iou = float(np.float64(inter) / np.float64(union))
+        if iou > 0.5:
+            result[gt_info[g]["category_id"]][0] += iou
+            result[gt_info[g]["category_id"]][1] += 1
+            matched_gt.add(g)
+            matched_pred.add(p)
+    crowd_region = {}
+    for g, info in gt_info.items():
+        if info["iscrowd"] == 1:
+            crowd_region[info["category_id"]] = g
+        elif g not in matched_gt and info["category_id"] in result:
+            result[info["category_id"]][3] += 1
+    for p, info in pred_info.items():
+        if p in matched_pred:
+            continue
+        ignored = joint.get((0, p), 0) + joint.get((crowd_region.get(info["category_id"], -1), p), 0)
+        if ignored / info["area"] <= 0.5:
+            result[info["category_id"]][2] += 1
+    return {c: (v[0], v[1], v[2], v[3]) for c, v in result.items() if v[1] + v[2] + v[3]}
+
+
+@st.composite
+def coco_cases(draw):
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 7))
+    gt = np.array(draw(st.lists(st.integers(0, 5), min_size=h * w, max_size=h * w))).reshape(h, w)
+    pred = np.array(draw(st.lists(st.integers(0, 4), min_size=h * w, max_size=h * w))).reshape(h, w) * 10
+    gt_segments = []
+    for segment_id in draw(st.lists(st.integers(0, 6), max_size=8)):
+        area = int((gt == segment_id).sum()) + draw(st.sampled_from([0, 0, 0, -1, 1, 3]))
+        gt_segments.append({"id": segment_id, "category_id": draw(st.sampled_from([1, 2, 3])), "area": max(area, 1),
+                            "iscrowd": draw(st.sampled_from([0, 0, 1]))})
+    pred_segments = [{"id": p, "category_id": draw(st.sampled_from([1, 2]))} for p in np.unique(pred).tolist() if p]
+    if 0 in pred and draw(st.booleans()):
+        pred_segments.append({"id": 0, "category_id": 1})
+    return gt, pred, gt_segments, pred_segments
+
+
+@settings(max_examples=300, deadline=None)
+@given(coco_cases())
+def test_coco_pq_equals_the_rules_written_out(case):
+    gt, pred, gt_segments, pred_segments = case
+    expected = pq_oracle(gt, pred, gt_segments, pred_segments)
+    ours = coco_stats(gt, pred, gt_segments, [(s["id"], s["category_id"]) for s in pred_segments])
+    assert {c: v[1:] for c, v in ours.items()} == {c: v[1:] for c, v in expected.items()}
+    for c in expected:
+        assert ours[c][0] == pytest.approx(expected[c][0], abs=1e-12)

@@ -39,7 +39,13 @@ from .metrics.runs import GroundTruthError, decode_gt, pack_predictions
 from .parallel import parallel_map
 from .specs import EvalSpec
 
-_RGB_ID_MASK = 0xFFFFFF
+_RGB_ID_MASK = 0xFFFFFF  # ids packed from RGB carry an 0xFF alpha byte on top
+
+
+def _segment_ids(rgb: np.ndarray) -> np.ndarray:
+    """(H * W,) uint32 COCO panoptic ids ``R + 256 G + 256**2 B`` of an RGB image, with an 0xFF top byte
+    (the same little-endian packing as a PPS prediction's channels; masked with ``_RGB_ID_MASK``)."""
+    return pack_predictions(rgb)
 
 
 # ----------------------------------------------------------------------------- reading COCO panoptic JSON
@@ -74,6 +80,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_key(value: Any) -> bool:
+    """A JSON value usable as an id (panopticapi uses ids as dict keys)."""
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
+
+
 def read_panoptic_json(path: str | os.PathLike[str], *, ground_truth: bool) -> PanopticFile:
     """Read a COCO panoptic JSON (GT: with ``categories``, and ``area`` / ``iscrowd`` per segment).
 
@@ -96,15 +107,15 @@ def read_panoptic_json(path: str | os.PathLike[str], *, ground_truth: bool) -> P
         if not isinstance(listed, list):
             raise PpsError(path, "expected a 'categories' list (the GT JSON defines the categories)")
         for n, entry in enumerate(listed):
-            if not isinstance(entry, dict) or "id" not in entry or "isthing" not in entry:
-                raise PpsError(path, f"categories[{n}]: needs 'id' and 'isthing'")
+            if not isinstance(entry, dict) or not _is_key(entry.get("id")) or "isthing" not in entry:
+                raise PpsError(path, f"categories[{n}]: needs an integer or string 'id' and 'isthing'")
             category_id = _normalize_id(entry["id"])
             categories[category_id] = Category(category_id, str(entry.get("name", category_id)), entry["isthing"] == 1)
     annotations = []
     for n, entry in enumerate(entries):
         where = f"annotations[{n}]"
-        if not isinstance(entry, dict) or "image_id" not in entry:
-            raise PpsError(path, f"{where}: expected an object with 'image_id'")
+        if not isinstance(entry, dict) or not _is_key(entry.get("image_id")):
+            raise PpsError(path, f"{where}: expected an object with an integer or string 'image_id'")
         where = f"{where} (image_id {entry['image_id']!r})"
         file_name, segments = entry.get("file_name"), entry.get("segments_info")
         if not isinstance(file_name, str) or not file_name:
@@ -125,8 +136,8 @@ def _segment_problem(segment: Any, ground_truth: bool) -> str | None:
     segment_id = _normalize_id(segment.get("id"))
     if not isinstance(segment_id, int) or isinstance(segment_id, bool):
         return "needs an integer 'id'"
-    if "category_id" not in segment:
-        return "needs a 'category_id'"
+    if not _is_key(segment.get("category_id")):
+        return "needs an integer or string 'category_id'"
     if ground_truth and not _is_number(segment.get("area")):
         return "needs a numeric 'area' (panopticapi takes GT areas from the JSON)"
     if ground_truth and "iscrowd" not in segment:
@@ -217,11 +228,6 @@ class ImagePQ:
     check: GtCheck | None
 
 
-def read_segment_ids(path: Path) -> np.ndarray:
-    """(H, W) uint32 ids of a COCO panoptic PNG (R + 256 G + 256^2 B) with an 0xFF top byte (mask it)."""
-    return pack_predictions(read_png(path, channels=3)).reshape(-1)
-
-
 def _mismatch(job: PqJob, e: SegmentMismatchError) -> PpsError:
     return PpsError(job.pred_path, f"image_id {job.image_id!r}: {e}")
 
@@ -235,7 +241,7 @@ def evaluate_coco_image(job: PqJob, context: PqContext) -> ImagePQ:
             job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {gt_rgb.shape[1]}x{gt_rgb.shape[0]} "
             f"(the size of {job.gt_path})"
         )
-    runs = id_runs(pack_predictions(gt_rgb), pack_predictions(pred_rgb), mask=_RGB_ID_MASK)
+    runs = id_runs(_segment_ids(gt_rgb), _segment_ids(pred_rgb), gt_mask=_RGB_ID_MASK, pred_mask=_RGB_ID_MASK)
     gt = segments_info(job.gt_segments or (), context.category_index, ground_truth=True)
     pred = segments_info(job.pred_segments, context.category_index, ground_truth=False)
     try:
@@ -256,14 +262,14 @@ def evaluate_pps_gt_image(job: PqJob, context: PqContext) -> ImagePQ:
             job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {uids.shape[1]}x{uids.shape[0]} "
             f"(the size of {job.gt_path})"
         )
-    runs = id_runs(uids, pack_predictions(pred_rgb), mask=_RGB_ID_MASK)
+    runs = id_runs(uids, _segment_ids(pred_rgb), pred_mask=_RGB_ID_MASK)
     try:
         decoded = decode_gt(runs.gt.astype(np.int32), spec)
     except GroundTruthError as e:
         raise PpsError(job.gt_path, str(e)) from None
     pred = segments_info(job.pred_segments, context.category_index, ground_truth=False)
     try:
-        pred_segment, _ = predicted_segments(runs.pred, runs.length, pred)
+        pred_segment, _ = predicted_segments(runs.pred, runs.length, pred, categories=f"the sids {spec.name} evaluates")
     except SegmentMismatchError as e:
         raise _mismatch(job, e) from None
     gt_keys, gt_segment = gt_pq_segments(decoded, spec)

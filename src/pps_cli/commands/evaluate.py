@@ -79,10 +79,13 @@ def evaluate_command(
 ) -> None:
     """Compute PartPQ (identical to the panoptic_parts reference), PQ (panopticapi's rules) and mIoU in one pass.
 
-    Every image (of --images, else of the GT folder; --ids selects some) needs a GT file and a prediction
-    whose name is its id (exact match).
-    Prints the PartPQ table per category and a summary (PartPQ, PQ, scene and part mIoU);
-    --table pq / miou show PQ and IoU per category. Definitions: docs/metrics.md.
+    Every image (of --images, else of the GT folder; --ids selects some) needs a GT file and a prediction named by its id.
+
+    Prints the PartPQ table per category and a summary (PartPQ, PQ, scene and part mIoU).
+
+    --table pq / miou show PQ and IoU per category; --metrics partpq computes PartPQ only.
+
+    Definitions: docs/metrics.md.
     """
     with user_errors():
         selected = parse_metrics(metrics)

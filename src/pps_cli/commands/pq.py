@@ -12,7 +12,7 @@ from ..dataset import load_images
 from ..errors import PpsError
 from ..io import write_bytes_atomic
 from ..metrics.pq import PQResult
-from ..pq_eval import PqEvaluation, pq_evaluate, pq_results_json
+from ..pq_eval import pq_evaluate, pq_results_json
 from ._common import WorkersOption, complete_eval_spec, load_spec, out, progress_bar, resolve_workers, user_errors, warn
 
 _File = dict(exists=True, dir_okay=False)
@@ -51,8 +51,11 @@ def pq_command(
 ) -> None:
     """Compute PQ, SQ and RQ exactly as panopticapi's pq_compute, much faster.
 
-    COCO GT: --gt-json [--gt-dir] --pred-json [--pred-dir]. PPS GT: --eval-spec --gt [--images]
-    --pred-json [--pred-dir]. Definitions: docs/metrics.md.
+    Against COCO panoptic GT: --gt-json [--gt-dir] --pred-json [--pred-dir].
+
+    Against PPS ground truth: --eval-spec --gt [--images] --pred-json [--pred-dir].
+
+    Definitions: docs/metrics.md.
     """
     with user_errors():
         pps_mode = eval_spec is not None or gt is not None
@@ -121,5 +124,3 @@ def per_class_table(result: PQResult) -> Table:
         )
     return table
 
-
-__all__ = ["PqEvaluation", "pq_command", "pq_table", "per_class_table"]

@@ -64,18 +64,20 @@ class IdRuns(NamedTuple):
     length: NDArray[np.int64]
 
 
-def id_runs(gt_ids: NDArray[np.integer], pred_ids: NDArray[np.integer], *, mask: int = (1 << _ID_BITS) - 1) -> IdRuns:
+def id_runs(
+    gt_ids: NDArray[np.integer], pred_ids: NDArray[np.integer], *, gt_mask: int = -1, pred_mask: int = -1
+) -> IdRuns:
     """Runs of consecutive pixels (raster order) with equal GT and predicted ids.
 
-    ``gt_ids`` and ``pred_ids`` have the same number of pixels; ``mask`` is applied to the run ids
-    (e.g. to drop the alpha byte of ids packed from RGBA).
+    ``gt_ids`` and ``pred_ids`` have the same number of pixels; the masks are applied to the run ids
+    (e.g. ``0xFFFFFF`` to drop the alpha byte of ids packed from RGBA; -1 keeps every bit).
     """
     gt, pred = np.ravel(gt_ids), np.ravel(pred_ids)
     if gt.size != pred.size:
         raise ValueError(f"GT ({gt.size} px) and prediction ({pred.size} px) sizes differ")
     starts = run_starts(gt, pred)
     length = np.diff(starts, append=gt.size).astype(np.int64)
-    return IdRuns(gt[starts].astype(np.int64) & mask, pred[starts].astype(np.int64) & mask, length)
+    return IdRuns(gt[starts].astype(np.int64) & gt_mask, pred[starts].astype(np.int64) & pred_mask, length)
 
 
 def _positions(ids: NDArray[np.int64], values: NDArray[np.int64]) -> NDArray[np.intp]:
@@ -89,9 +91,15 @@ def _positions(ids: NDArray[np.int64], values: NDArray[np.int64]) -> NDArray[np.
 
 
 def predicted_segments(
-    pred_run_ids: NDArray[np.int64], length: NDArray[np.int64], pred: SegmentsInfo
+    pred_run_ids: NDArray[np.int64],
+    length: NDArray[np.int64],
+    pred: SegmentsInfo,
+    *,
+    categories: str = "the GT categories",
 ) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
     """Segment of each run (-1: unassigned id 0) and the pixel count of each predicted segment.
+
+    ``categories`` names the category list in messages.
 
     Raises
     ------
@@ -115,7 +123,7 @@ def predicted_segments(
     unknown = np.flatnonzero(pred.category < 0)
     if unknown.size:
         listed = [f"{pred.ids[k]} (category_id {pred.category_id[k]!r})" for k in unknown.tolist()]
-        raise SegmentMismatchError(f"segments {summarize_list(listed)} have a category_id not in the GT categories")
+        raise SegmentMismatchError(f"segments {summarize_list(listed)} have a category_id not in {categories}")
     return position[inverse], area
 
 

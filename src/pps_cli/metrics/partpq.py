@@ -1,13 +1,14 @@
-"""PartPQ: per-image statistics and their summary (PPS_REFERENCE.md section 7). Pure numpy, no I/O.
+"""PartPQ: per-image statistics and their summary (docs/metrics.md, "PartPQ"). Pure numpy, no I/O.
 
 The reference (``panoptic_parts.utils.evaluation_PartPQ``) builds a full-image mask per segment
 and loops over segment pairs. Here every count is a histogram instead, computed once per image:
 
-1. :func:`pixel_runs` run-length encodes the image: consecutive pixels (in raster order) with the
-   same GT uid and the same prediction ``[class, instance, part]`` form one run. Label maps are
-   piecewise constant, so a 2048x1024 image has ~10^5 runs instead of 2*10^6 pixels, and every
-   count below is a weighted ``np.bincount`` over runs (weights = run lengths).
-2. :func:`runs_stats` decodes the distinct GT uids (a few hundred) once, derives per run the GT
+1. :func:`~pps_cli.metrics.runs.pixel_runs` run-length encodes the image: consecutive pixels (in
+   raster order) with the same GT uid and the same prediction ``[class, instance, part]`` form one
+   run. Label maps are piecewise constant, so a 2048x1024 image has ~10^5 runs instead of 2*10^6
+   pixels, and every count below is a weighted ``np.bincount`` over runs (weights = run lengths).
+   The encoding and the decoded GT uids are shared with PQ and mIoU (:mod:`pps_cli.metrics.runs`).
+2. :func:`runs_stats` takes the distinct GT uids (a few hundred, decoded once), derives per run the GT
    segment, GT part, ignore value (void / crowd) and predicted segment, and counts segment areas,
    void and crowd overlaps and (GT segment, predicted segment) intersections. Matching, the part
    confusion matrix of each true positive, and FP / FN follow the reference rule by rule on those
@@ -132,7 +133,7 @@ def image_stats(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, sp
     Parameters
     ----------
     gt_uids : (H, W) integer
-        GT uids (PPS_REFERENCE.md section 1).
+        GT uids (label format: docs/metrics.md).
     pred_pps : (H, W, 3) uint8
         PPS prediction, channels ``[class, instance, part]``.
     spec : EvalSpec
@@ -214,7 +215,7 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = No
 
     Notes
     -----
-    Per category with eval sid ``s`` (PPS_REFERENCE.md section 7, the reference's rules):
+    Per category with eval sid ``s`` (the reference's rules; docs/metrics.md):
 
     - ignore: 255 (void) where the GT sid is not evaluated; ``s`` (crowd of ``s``) on things
       pixels without instance id and on the pixels of removed segments; 0 elsewhere.

@@ -1,4 +1,4 @@
-"""Make the golden PQ data of tests/test_pq_golden.py (see README.md here). Deterministic.
+"""Make the golden PQ data of tests/test_pq_cli.py (see README.md here). Deterministic.
 
     .venv/bin/python tests/golden/pq/make_golden.py --reference-python /work/refenv/bin/python
 
