@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
 from .commands.demo import demo_command
 from .commands.evaluate import evaluate_command
 from .commands.images_json import images_json_command
@@ -41,6 +40,8 @@ app.command("stats")(stats_command)
 
 def _version(value: bool) -> None:
     if value:
+        from . import __version__
+
         typer.echo(f"pps {__version__}")
         raise typer.Exit()
 

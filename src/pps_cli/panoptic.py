@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import ROW_STEP
-from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
+from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
 from .idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
@@ -62,8 +62,6 @@ from .specs import EvalSpec
 NUM_SEGMENT_IDS = 1 << 24
 """Segment ids of COCO panoptic PNGs are R + 256 G + 256**2 B, so below 2**24."""
 
-PANOPTIC_DIR = "panoptic"
-PANOPTIC_JSON = "panoptic.json"
 
 
 # ----------------------------------------------------------------------------- kernel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,9 +21,12 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ..constants import BUNDLED_EVAL_SPECS
 from ..errors import PpsError
 from ..parallel import default_workers
-from ..specs import BUNDLED_EVAL_SPECS, EvalSpec, load_eval_spec
+
+if TYPE_CHECKING:
+    from ..specs import EvalSpec
 
 out = Console()
 err = Console(stderr=True)
@@ -72,6 +75,8 @@ ImagesOption = Annotated[
 
 def load_spec(name_or_path: str) -> EvalSpec:
     """Load an EvalSpec and print its warnings."""
+    from ..specs import load_eval_spec
+
     spec = load_eval_spec(name_or_path)
     for message in spec.warnings:
         warn(message)

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..dataset import build_images, images_json
 from ..errors import PpsError
-from ..io import write_json
 from ._common import out, progress_bar, user_errors
 
 
@@ -27,6 +25,8 @@ def demo_command(
     (semantic PNGs, COCO instances as one JSON and per image, Cityscapes txt + masks, part PNGs,
     3-channel PPS PNGs). Use --height 1024 --width 2048 for benchmark-sized data.
     """
+    from ..dataset import build_images, images_json
+    from ..io import write_json
     from ..synth import generate_demo
 
     with user_errors():

@@ -7,9 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from ..dataset import build_images, images_json
 from ..errors import PpsError
-from ..io import write_json
 from ._common import out, user_errors
 
 
@@ -25,6 +23,9 @@ def images_json_command(
     Sizes are read from the TIFF headers; ids are sorted. The result is what the reference's
     prepare_data writes, and what the other commands take as --images.
     """
+    from ..dataset import build_images, images_json
+    from ..io import write_json
+
     with user_errors():
         if dataset not in ("cityscapes", "pascal", "auto"):
             raise PpsError("--dataset", f"unknown layout {dataset!r}; choose cityscapes, pascal or auto")

@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
-from ..dataset import load_images
+from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
 from ..errors import PpsError
-from ..idspaces import parse_id_space
-from ..panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
 from ._common import (
     EvalSpecOption,
     ImagesOption,
@@ -81,6 +78,10 @@ def panoptic_command(
     Segment ids are 1..N in segments_info order, so the output is byte-identical for any --workers.
     Nothing is written unless every image succeeds.
     """
+    from ..dataset import load_images
+    from ..idspaces import parse_id_space
+    from ..panoptic import merge_panoptic_files
+
     with user_errors():
         if instance_format not in FORMATS:
             raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")

@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..dataset import load_images
-from ..idspaces import parse_id_space
-from ..panoptic_json import load_panoptic_inputs
-from ..pps_merge import merge_pps_files
 from ._common import (
     EvalSpecOption,
     ImagesOption,
@@ -76,6 +72,11 @@ def pps_command(
     Nothing is written unless every image succeeds; the output does not depend on --workers. Existing PNGs in the
     output folder are kept unless --overwrite is given.
     """
+    from ..dataset import load_images
+    from ..idspaces import parse_id_space
+    from ..panoptic_json import load_panoptic_inputs
+    from ..pps_merge import merge_pps_files
+
     with user_errors():
         spec = load_spec(eval_spec)
         image_list = load_images(images)

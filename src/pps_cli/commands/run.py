@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..constants import PPS_DIR
 from ..errors import PpsError
-from ..idspaces import parse_id_space
-from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
 from ._input_options import (
     IdsOption,
@@ -73,6 +72,9 @@ def run_command(
     OUT/pps/, OUT/results.json and OUT/per_image.jsonl, then prints the PartPQ table. Each stage
     can be re-run alone with its own command on these files.
     """
+    from ..idspaces import parse_id_space
+    from ..pipeline import PipelineInputs, run_pipeline
+
     with user_errors():
         if instance_format not in FORMATS:
             raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")

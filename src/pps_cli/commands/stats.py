@@ -8,11 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..checks import check_layout
-from ..dataset import images_to_evaluate
 from ..errors import PpsError
-from ..io import dumps_json, write_bytes_atomic
-from ..stats import gt_stats, stats_document
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
 from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
 
@@ -39,6 +35,11 @@ def stats_command(
     Classes are the EvalSpec's evaluated classes; parts are its eval parts (after the DatasetSpec's pid
     folding), as PartPQ sees them. One decode pass over the GT files, in parallel.
     """
+    from ..checks import check_layout
+    from ..dataset import images_to_evaluate
+    from ..io import dumps_json, write_bytes_atomic
+    from ..stats import gt_stats, stats_document
+
     with user_errors():
         if output is not None and output.exists() and not overwrite:
             raise PpsError(output, "already exists (given as --output); add --overwrite to replace it")

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..visualize import Palette, plan_jobs, visualize
 from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
 
 
@@ -75,6 +74,8 @@ def visualize_command(
 
       pps visualize -s ppp-default --pred pps/2008_000393.png -o vis/
     """
+    from ..visualize import Palette, plan_jobs, visualize
+
     with user_errors():
         spec = load_spec(eval_spec)
         jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=_split_ids(ids))
