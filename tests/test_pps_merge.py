@@ -517,3 +517,25 @@ def test_empty_image_gives_an_empty_pps_array():
     spec = load_eval_spec("cpp-default")
     result = merge_pps(np.zeros((0, 3), np.int32), np.zeros((0, 3), np.uint8), [], [], part_table=part_lookup(spec))
     assert result.pps.shape == (0, 3, 3) and result.pps.dtype == np.uint8
+
+
+@pytest.mark.parametrize("spec", [CPP_DEFAULT, PPP_DEFAULT], ids=lambda s: s.name)
+def test_part_pairs_from_runs_equal_the_pixel_count_on_sampled_rows(spec):
+    from pps_cli.checks import part_pair_counts
+    from pps_cli.pps_merge import _merge_with_runs, _sampled_part_pairs
+
+    rng = np.random.default_rng(3)
+    categories = np.array(list(spec.eval_sids) + [0, 200])
+    seen = 0
+    for height, width in [(9, 7), (13, 4), (1, 5), (8, 1), (17, 6)]:
+        ids = np.append(rng.choice(1 << 24, 5, replace=False), 0)
+        seg = np.repeat(rng.choice(ids, (height, (width + 1) // 2)), 2, axis=1)[:, :width]
+        part = rng.choice(np.array([0, 1, 2, 3, 9, 255], np.uint8), (height, width))
+        listed = rng.choice(ids, 6)
+        cats = rng.choice(categories, listed.size)
+        result, runs = _merge_with_runs(segment_id_to_rgb(seg), part, listed, cats, part_table=part_lookup(spec), void=255)
+        keys, counts = _sampled_part_pairs(runs, width, spec.is_parts)
+        expected_keys, expected_counts = part_pair_counts(result.pps[..., 0], part, spec.is_parts)
+        assert keys.tolist() == expected_keys.tolist() and counts.tolist() == expected_counts.tolist()
+        seen += keys.size
+    assert seen > 0

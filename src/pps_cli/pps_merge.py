@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_part_ids, part_pair_counts
-from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS
+from .checks import ROW_STEP, check_part_ids
+from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
 from .io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
@@ -175,7 +175,7 @@ def merge_pps(
         raise ValueError(f"segment_map must be (H, W) integer, got {segment_map.shape} {segment_map.dtype}")
     _check_part_map(part_map, segment_map.shape)
     codes = np.ascontiguousarray(segment_map).reshape(-1)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=None)
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=None)[0]
 
 
 def merge_pps_rgb(
@@ -206,7 +206,56 @@ def merge_pps_rgb(
     _check_part_map(part_map, panoptic_rgb.shape[:2])
     # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
     codes = pack_predictions(panoptic_rgb)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)[0]
+
+
+class _MergeRuns(NamedTuple):
+    """The runs :func:`_merge_codes` worked on: what else the driver needs from one image comes from them."""
+
+    values: NDArray[np.uint32]
+    """(R,) ``class | instance << 8 | part << 16`` of each run."""
+    flat_parts: NDArray[np.uint8]
+    """(R,) flat part id of each run."""
+    starts: NDArray[np.intp]
+    lengths: NDArray[np.intp]
+
+
+def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`~pps_cli.checks.part_pair_counts` of the merged image, from its runs (no pass over the pixels).
+
+    Counts the pixels of each run that lie on the sampled rows (every ``ROW_STEP``-th, from row 0):
+    before pixel ``x`` there are ``(x // (ROW_STEP * width)) * width + min(x % (ROW_STEP * width), width)``.
+    """
+    period = ROW_STEP * width
+
+    def sampled_before(x: NDArray[np.intp]) -> NDArray[np.intp]:
+        return (x // period) * width + np.minimum(x % period, width)
+
+    weights = sampled_before(runs.starts + runs.lengths) - sampled_before(runs.starts)
+    keys = (runs.values.astype(np.int64) & 0xFF) << 8 | runs.flat_parts
+    counts = np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64)
+    flats = np.arange(NUM_FLAT_IDS)
+    counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # the pairs part_pair_counts keeps
+    counts[~counted.reshape(-1)] = 0
+    unique = np.flatnonzero(counts)
+    return unique.astype(np.int64), counts[unique]
+
+
+def _merge_with_runs(
+    panoptic: NDArray[np.integer],
+    part_map: NDArray[np.uint8],
+    segment_ids: Sequence[int],
+    category_ids: Sequence[int],
+    *,
+    part_table: NDArray[np.uint8],
+    void: int,
+) -> tuple[PpsMerge, _MergeRuns]:
+    """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs."""
+    if panoptic.ndim == 3:
+        codes, id_mask = pack_predictions(panoptic), ID_MASK
+    else:
+        codes, id_mask = np.ascontiguousarray(panoptic).reshape(-1), None
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=id_mask)
 
 
 def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None:
@@ -223,7 +272,7 @@ def _merge_codes(
     part_table: NDArray[np.uint8],
     void: int,
     id_mask: int | None,
-) -> PpsMerge:
+) -> tuple[PpsMerge, _MergeRuns]:
     """The kernel behind :func:`merge_pps`: ``codes`` are (P,) per-pixel values whose segment id is
     ``code & id_mask`` (or the code itself when ``id_mask`` is None)."""
     if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
@@ -278,7 +327,7 @@ def _merge_codes(
     if num_entries:
         areas = pixels_per_row[last_entry[np.searchsorted(listed, ids)] + 1]
     unlisted_ids = np.unique(run_ids[rows == 0])
-    return PpsMerge(pps, areas, unlisted_ids)
+    return PpsMerge(pps, areas, unlisted_ids), _MergeRuns(run_values, parts[starts], starts, lengths)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -352,15 +401,13 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
     header = png_header(data)
     if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
         panoptic = decode_png(data, job.panoptic_png, channels=3)
-        merge = merge_pps_rgb
     else:  # single-channel segment ids (or not a PNG: read_segment_map says what is wrong)
         panoptic = read_segment_map(job.panoptic_png)
-        merge = merge_pps
     _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
     part_map = read_png(job.part_png, channels=1)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
     annotation = job.annotation
-    result = merge(
+    result, runs = _merge_with_runs(
         panoptic,
         part_map,
         annotation.segment_ids,
@@ -377,7 +424,7 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
         )
     write_png(job.out_png, result.pps)
     empty = [int(i) for i, area in zip(annotation.segment_ids, result.areas.tolist(), strict=True) if area == 0]
-    pairs = part_pair_counts(result.pps[..., 0], part_map, context.is_parts)
+    pairs = _sampled_part_pairs(runs, job.image.width, context.is_parts)
     return ImageReport(job.image.key, tuple(dict.fromkeys(empty)), pairs)
 
 
