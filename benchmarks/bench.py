@@ -221,9 +221,12 @@ class PeakMemory:
 def _child_main(argv: list[str]) -> None:
     kind, args = argv[0], json.loads(argv[1])
     if kind != "command":  # as the pps command line does, for floors and stages alike (not for the reference)
-        from pps_cli.memory import keep_freed_memory
-
-        keep_freed_memory()
+        try:
+            from pps_cli.memory import keep_freed_memory
+        except ImportError:  # a pps from before it existed (timing an older checkout)
+            pass
+        else:
+            keep_freed_memory()
     cpu_seconds = None
     with PeakMemory(tree=not (kind == "stage" and args["workers"] == 1)) as memory:
         if kind == "pool":
