@@ -23,6 +23,8 @@ from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summari
 from pps_cli.metrics.results import reference_category_order, reference_results
 from pps_cli.specs import EvalSpec, load_eval_spec
 
+from .json_compare import max_abs_diff
+
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"
 runner = CliRunner()
 
@@ -298,7 +300,7 @@ def test_dataset_results_equal_the_reference(case, tmp_path):
     ])
     assert result.exit_code == 0, result.output
     ours = json.loads(out.read_text())["reference"]
-    assert _max_abs_diff(ours, expected["reference_results"]) <= 1e-9
+    assert max_abs_diff(ours, expected["reference_results"]) <= 1e-9
 
 
 def _write_dataset(data, layout: str, root: Path) -> Path:
@@ -312,21 +314,6 @@ def _write_dataset(data, layout: str, root: Path) -> Path:
         write_png(root / "pred" / f"{image_id}.png", data[f"pred_{k}"])
     write_json(root / "images.json", images_json(build_images(root / "gt")))
     return root
-
-
-def _max_abs_diff(a, b) -> float:
-    """Largest difference between two JSON trees of the same shape (keys, types, None placement)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        return max((_max_abs_diff(a[k], b[k]) for k in a), default=0.0)
-    if isinstance(a, list):
-        assert len(a) == len(b)
-        return max((_max_abs_diff(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
-    if a is None or b is None:
-        assert a is None and b is None
-        return 0.0
-    assert type(a) is type(b) or {type(a), type(b)} <= {int, float}
-    return abs(a - b)
 
 
 def test_runs_stats_and_image_stats_agree(demo):

@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from pps_cli.cli import app
 
+from .json_compare import max_abs_diff
+
 GOLDEN = Path(__file__).parent / "golden" / "ppp107"
 runner = CliRunner()
 
@@ -25,21 +27,6 @@ def _maker():
     return module
 
 
-def _max_abs_diff(a, b) -> float:
-    """Largest difference between two JSON trees of the same shape (keys, types, None placement)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        return max((_max_abs_diff(a[k], b[k]) for k in a), default=0.0)
-    if isinstance(a, list):
-        assert len(a) == len(b)
-        return max((_max_abs_diff(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
-    if a is None or b is None:
-        assert a is None and b is None
-        return 0.0
-    assert type(a) is type(b) or {type(a), type(b)} <= {int, float}
-    return abs(a - b)
-
-
 def test_ppp_107_equals_the_reference(tmp_path):
     expected = json.loads((GOLDEN / "expected.json").read_text())
     root = _maker().write_dataset(dict(np.load(GOLDEN / expected["data"])), tmp_path)
@@ -49,7 +36,7 @@ def test_ppp_107_equals_the_reference(tmp_path):
     assert result.exit_code == 0, result.output
     ours = json.loads(out.read_text())
     assert ours["reference"][0][1]["n_p"] > 5  # parts classes are really scored
-    assert _max_abs_diff(ours["reference"], expected["reference_results"]) <= 1e-9
+    assert max_abs_diff(ours["reference"], expected["reference_results"]) <= 1e-9
 
 
 def test_ppp_107_golden_data_is_reproducible():

@@ -447,7 +447,7 @@ def test_cli_file_names_may_have_folders_but_not_leave_the_output(inputs):
 
 def test_cli_refuses_to_write_into_an_input_folder(inputs):
     result = run_pps(inputs, out="panoptic")
-    assert result.exit_code == 2 and "output folder is an input folder" in result.stderr
+    assert result.exit_code == 2 and "--output is the same path as the input --panoptic-dir" in result.stderr
 
 
 # ----------------------------------------------------------------------------- golden data from the reference

@@ -82,5 +82,5 @@ def test_run_refuses_a_non_empty_output_folder(demo, tmp_path):
     result = runner.invoke(
         app, _run_args(demo, tmp_path / "out", "--semantic", str(pred / "semantic"), "--instances", str(pred / "instances.json"))
     )
-    assert result.exit_code == 2 and "folder is not empty; add --overwrite" in result.stderr
+    assert result.exit_code == 2 and "folder is not empty (given as --output); add --overwrite to replace its content" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["keep.txt"]

@@ -47,3 +47,6 @@ PPS_DIR = "pps"
 
 METRICS: tuple[str, ...] = ("partpq", "pq", "miou")
 """The metrics `pps evaluate` can compute, in their canonical order (here so option help needs no metrics import)."""
+
+STDOUT = "-"
+"""The output path that means standard output (JSON outputs only)."""

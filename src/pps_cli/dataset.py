@@ -57,7 +57,7 @@ class ImageInfo:
 
 def detect_layout(gt_dir: Path) -> Layout:
     """Cityscapes when any ``*_gtFinePanopticParts.tif`` exists below ``gt_dir``, else PASCAL."""
-    if any(p.name.endswith(CPP_GT_SUFFIX) for p in gt_dir.rglob("*.tif")):
+    if list_files(gt_dir, (CPP_GT_SUFFIX,)):  # follows symlinked folders, like every listing
         return "cityscapes"
     return "pascal"
 

@@ -8,10 +8,12 @@ module's boundary in RGB channel order; OpenCV's BGR order stays inside.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
 import struct
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -22,7 +24,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .constants import STDOUT as STDOUT
 from .errors import PpsError
+from .interrupts import deferred_interrupts, stop_background_work
 
 PNG_COMPRESSION = 3
 """zlib level of written PNGs when ``isal`` is not installed (ISA-L's level 1 is used when it is)."""
@@ -37,19 +41,47 @@ _PNG_COLOR_TYPES = {0: "grayscale", 2: "RGB", 3: "palette", 4: "grayscale+alpha"
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    An OS error (no permission, disk full, a parent that is a file) is a :class:`PpsError` naming ``path``.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise PpsError(path, f"cannot write: {_os_problem(e)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give outputs the usual permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise PpsError(path, f"cannot write: {_os_problem(e)}") from None
         raise
+
+
+def _os_problem(e: OSError) -> str:
+    """An OS error in words, without the file name (the caller names the file)."""
+    if isinstance(e, NotADirectoryError | FileExistsError) and e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "a parent folder is a file"
+    return (e.strerror or str(e)).lower() if e.strerror else str(e)
+
+
+def write_output(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write an output file atomically, or to standard output when ``path`` is ``-``."""
+    if os.fspath(path) == STDOUT:
+        stream = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+        if stream is None:  # pragma: no cover - a text-only stdout
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            stream.write(data)
+        sys.stdout.flush()
+        return
+    write_bytes_atomic(path, data)
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -136,27 +168,168 @@ def write_uid_tiff(path: str | os.PathLike[str], uids: NDArray[np.int32]) -> Non
     write_bytes_atomic(path, buf.tobytes())
 
 
+class Staging:
+    """Outputs written aside, then swapped into place together: all of them, or none.
+
+    Ask :meth:`folder` or :meth:`file` where to write each output, write there, then call
+    :meth:`commit` (or use :func:`staged_outputs`). Staging places are hidden siblings of their
+    targets (same file system, so moving them in is a rename). :meth:`commit` moves old outputs
+    aside, moves the new ones in, and deletes the old ones only when every move succeeded; on any
+    failure it moves everything back. SIGINT/SIGTERM are held back while it runs.
+    """
+
+    def __init__(self) -> None:
+        self._moves: list[tuple[Path, Path, bool]] = []  # (staged, target, whole folder replaced)
+        self._stages: list[Path] = []
+
+    def _stage_dir(self, target: Path) -> Path:
+        with deferred_interrupts():  # a folder created here is always known to discard()
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+                os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes 0700; a folder moved in as output gets the usual mode
+            except OSError as e:
+                raise PpsError(target, f"cannot write: {_os_problem(e)}") from None
+            self._stages.append(stage)
+        return stage
+
+    def folder(self, out_dir: str | os.PathLike[str], *, replace: bool = False) -> Path:
+        """An empty folder whose files land in ``out_dir`` on commit.
+
+        ``replace=False``: each staged file replaces the file of the same relative path; other files
+        in ``out_dir`` are kept. ``replace=True``: ``out_dir`` ends up holding exactly the staged
+        files (nothing of an earlier run is left).
+        """
+        out_dir = Path(out_dir)
+        stage = self._stage_dir(out_dir)
+        self._moves.append((stage, out_dir, replace))
+        return stage
+
+    def file(self, path: str | os.PathLike[str]) -> Path:
+        """A path to write one file to; it lands at ``path`` on commit."""
+        path = Path(path)
+        staged = self._stage_dir(path) / path.name
+        self._moves.append((staged, path, False))
+        return staged
+
+    def commit(self) -> None:
+        """Move every staged output into place, or (on any error) leave every target as it was."""
+        moves: list[tuple[Path, Path]] = []
+        for staged, target, whole in self._moves:
+            if whole or not staged.is_dir():
+                if staged.exists():
+                    moves.append((staged, target))
+                elif whole:  # an empty result still replaces the folder
+                    staged.mkdir(parents=True, exist_ok=True)
+                    moves.append((staged, target))
+            else:
+                target_is_dir = target.is_dir()
+                if target.exists() and not target_is_dir:
+                    raise PpsError(target, "is a file, expected a folder")
+                files = sorted(p for p in staged.rglob("*") if p.is_file())
+                moves.extend((src, target / src.relative_to(staged)) for src in files)
+                if not files and not target_is_dir:
+                    moves.append((staged, target))
+        with deferred_interrupts() as received:
+            _swap_in(moves, pending=received)
+        self._moves.clear()
+
+    def discard(self) -> None:
+        """Delete every staging place (after a commit only the emptied folders are left)."""
+        with deferred_interrupts():  # a second Ctrl-C must not leave half a staging folder
+            for stage in self._stages:
+                shutil.rmtree(stage, ignore_errors=True)
+            self._stages.clear()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _swap_in(moves: list[tuple[Path, Path]], *, pending: list[int] | None = None) -> None:
+    """Rename each ``(src, dst)``; an existing ``dst`` is moved aside first and restored on failure.
+
+    ``pending`` holds the signals received meanwhile (see ``deferred_interrupts``): one that arrived
+    during the renames undoes them too, so that exit code 130 means "outputs as they were". Past that
+    last check the command has succeeded: a signal during the deletion of the old versions is dropped.
+    """
+    undo: list[tuple[Path, Path | None]] = []  # (dst, where its old version went)
+    created: list[Path] = []
+    try:
+        for src, dst in moves:
+            missing = [p for p in (dst.parent, *dst.parent.parents) if not p.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                created.append(folder)
+            old = None
+            if dst.exists() or dst.is_symlink():
+                if dst.is_dir() and not src.is_dir():
+                    raise PpsError(dst, "is a folder, expected a file")
+                old = dst.with_name(f".{dst.name}.old-{os.getpid()}-{len(undo)}")
+                os.rename(dst, old)
+            undo.append((dst, old))
+            os.rename(src, dst)
+        if pending:
+            raise KeyboardInterrupt
+    except BaseException as e:
+        for dst, old in reversed(undo):
+            if dst.exists() or dst.is_symlink():
+                if old is None or dst != old:
+                    _remove(dst)
+            if old is not None and (old.exists() or old.is_symlink()):
+                os.rename(old, dst)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(e, OSError):
+            raise PpsError(e.filename or dst, f"cannot write: {_os_problem(e)}") from None
+        raise
+    for _, old in undo:
+        if old is not None:
+            _remove(old)
+    if pending is not None:
+        pending.clear()
+
+
 @contextlib.contextmanager
-def staged_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+def staged_outputs() -> Iterator[Staging]:
+    """A :class:`Staging` committed when the block succeeds and discarded in every case."""
+    staging = Staging()
+    try:
+        yield staging
+        staging.commit()
+    except BaseException:
+        with deferred_interrupts():
+            stop_background_work()  # no worker may still write into a staging folder being deleted
+        raise
+    finally:
+        staging.discard()
+
+
+def write_files(files: dict[Path, bytes]) -> None:
+    """Write several files all-or-nothing (staged, then swapped in together); ``-`` goes to stdout last."""
+    with staged_outputs() as staging:
+        for path, data in files.items():
+            if os.fspath(path) != STDOUT:
+                staging.file(path).write_bytes(data)
+    for path, data in files.items():
+        if os.fspath(path) == STDOUT:
+            write_output(path, data)
+
+
+@contextlib.contextmanager
+def staged_output(out_dir: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder whose files are moved into ``out_dir`` only on success.
 
-    On any exception the staging folder is deleted and ``out_dir`` is left as it was, so a failed
-    command leaves no partial output. Files already in ``out_dir`` with the same relative path
-    are replaced; other files there are kept.
+    On any exception (or Ctrl-C) the staging folder is deleted and ``out_dir`` is left exactly as
+    it was. See :meth:`Staging.folder` for ``replace``.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.staging-"))
-    try:
-        yield stage
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for src in sorted(stage.rglob("*")):
-            if src.is_file():
-                dst = out_dir / src.relative_to(stage)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with staged_outputs() as staging:
+        yield staging.folder(out_dir, replace=replace)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -341,9 +514,33 @@ def read_uid_tiff(path: str | os.PathLike[str]) -> NDArray[np.int32]:
 
 
 def list_files(root: str | os.PathLike[str], suffixes: tuple[str, ...], *, recursive: bool = True) -> list[Path]:
-    """Files under ``root`` whose name ends with one of ``suffixes``, sorted; hidden files skipped."""
+    """Files under ``root`` whose name ends with one of ``suffixes``, sorted; hidden files and folders skipped.
+
+    Symlinked folders are followed (each real folder is visited once, so a link loop ends); the
+    paths returned go through the links, as the user sees them.
+    """
     root = Path(root)
     if not root.is_dir():
         raise PpsError(root, "folder not found" if not root.exists() else "not a folder")
-    pattern = root.rglob("*") if recursive else root.glob("*")
-    return sorted(p for p in pattern if p.name.endswith(suffixes) and not p.name.startswith(".") and p.is_file())
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        if recursive:
+                            pending.append(Path(entry.path))
+                    elif entry.name.endswith(suffixes) and entry.is_file():
+                        found.append(Path(entry.path))
+        except OSError as e:
+            raise PpsError(folder, f"cannot list folder: {_os_problem(e)}") from None
+    return sorted(found)

@@ -9,6 +9,7 @@ Each stage writes where the single commands would, so any stage can be re-run al
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from .errors import PpsError
 from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
 from .idspaces import EVAL, IdSpace
 from .instances import InstanceFormat
-from .io import read_bytes, write_bytes_atomic, write_json
+from .io import read_bytes, staged_output, write_bytes_atomic, write_json
 from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
 from .panoptic_json import load_panoptic_inputs
 from .pps_merge import merge_pps_files
@@ -82,15 +83,34 @@ def run_pipeline(
     out_dir: Path,
     workers: int = 1,
     progress: StageProgress | None = None,
+    replace: bool = False,
 ) -> PipelineResult:
     """Run every stage in order (see the module docstring for what lands where).
+
+    Every stage writes into one staging folder, moved into ``out_dir`` when all succeeded
+    (``replace``: ``out_dir`` then holds only this run's files).
 
     Raises
     ------
     PpsError
-        From the first stage that meets bad input; earlier stages' outputs stay in ``out_dir``.
+        From the first stage that meets bad input; ``out_dir`` is then left as it was.
     """
     _check_inputs(inputs)
+    with staged_output(out_dir, replace=replace) as stage:
+        evaluation, warnings = _run_stages(inputs, spec=spec, stage=stage, out_dir=out_dir, workers=workers, progress=progress)
+    return PipelineResult(evaluation, out_dir, warnings)
+
+
+def _run_stages(
+    inputs: PipelineInputs,
+    *,
+    spec: EvalSpec,
+    stage: Path,
+    out_dir: Path,
+    workers: int,
+    progress: StageProgress | None,
+) -> tuple[Evaluation, tuple[str, ...]]:
+    """The stages, writing into ``stage``; files record ``out_dir`` paths (where they will be)."""
 
     def follow(stage: str, total: int) -> Callable[[Any], None] | None:
         return None if progress is None else progress(stage, total)
@@ -98,8 +118,7 @@ def run_pipeline(
     warnings: list[str] = []
     if inputs.layout_check:
         check_layout(inputs.gt_dir, spec)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    images_path = out_dir / IMAGES_JSON
+    images_path = stage / IMAGES_JSON
     if inputs.ids is not None:
         listed = build_images(inputs.gt_dir) if inputs.images_json is None else load_images(inputs.images_json)
         write_json(images_path, images_json(select_images(listed, inputs.ids)))
@@ -117,14 +136,14 @@ def run_pipeline(
             semantic_dir=inputs.semantic_dir,
             instances=inputs.instances,
             instance_format=inputs.instance_format,
-            out_dir=out_dir,
+            out_dir=stage,
             workers=workers,
             on_image=follow("panoptic merge", len(images)),
             semantic_ids=inputs.semantic_ids,
             instance_ids=inputs.instance_ids,
         )
         warnings.extend(report.warnings)
-        panoptic_dir, panoptic_json = out_dir / PANOPTIC_DIR, out_dir / PANOPTIC_JSON
+        panoptic_dir, panoptic_json = stage / PANOPTIC_DIR, stage / PANOPTIC_JSON
         panoptic_ids = EVAL  # our own merge writes eval sids
     elif inputs.panoptic_dir is not None:
         panoptic_dir, panoptic_json = inputs.panoptic_dir, inputs.panoptic_json
@@ -140,23 +159,28 @@ def run_pipeline(
         panoptic_json=source,
         panoptic_dir=panoptic_dir,
         parts_dir=inputs.parts_dir,
-        out_dir=out_dir / PPS_DIR,
+        out_dir=stage / PPS_DIR,
         workers=workers,
         on_image=follow("PPS merge", len(images)),
         check_parts=inputs.parts_check,
     )
-    warnings.extend(pps_report.warnings(source))
+    staged = Path(source)
+    warnings.extend(pps_report.warnings(out_dir / staged.relative_to(stage) if stage in staged.parents else source))
 
     evaluation = evaluate(
         spec,
         images,
         inputs.gt_dir,
-        out_dir / PPS_DIR,
+        stage / PPS_DIR,
         workers=workers,
         on_image=follow("evaluation", len(images)),
         layout_check=False,  # checked above, before any stage
         channel_check=inputs.channel_check,
     )
-    write_bytes_atomic(out_dir / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
-    write_bytes_atomic(out_dir / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
-    return PipelineResult(evaluation, out_dir, tuple(warnings))
+    evaluation = dataclasses.replace(  # name the predictions where they will be, not in the staging folder
+        evaluation,
+        jobs=tuple(dataclasses.replace(j, pred_path=out_dir / j.pred_path.relative_to(stage)) for j in evaluation.jobs),
+    )
+    write_bytes_atomic(stage / RESULTS_JSON, results_json(evaluation, gt_dir=inputs.gt_dir, pred_dir=out_dir / PPS_DIR))
+    write_bytes_atomic(stage / PER_IMAGE_JSONL, per_image_jsonl(evaluation))
+    return evaluation, tuple(warnings)

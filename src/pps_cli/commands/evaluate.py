@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,15 +10,21 @@ import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from ..constants import METRICS
+from ..constants import METRICS, STDOUT
 from ..errors import PpsError, summarize_list
 from ._common import (
     EvalSpecOption,
+    OverwriteOption,
+    PercentOption,
     WorkersOption,
+    check_outputs,
+    fmt_metric,
+    human_console,
     load_spec,
-    out,
+    output_file,
     progress_bar,
     resolve_workers,
+    say,
     user_errors,
     warn,
 )
@@ -54,11 +61,11 @@ def evaluate_command(
     ids: IdsOption = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure).", dir_okay=False),
+        typer.Option("--output", "-o", help="Write the results JSON here (includes the reference's structure); - for stdout."),
     ] = None,
     per_image: Annotated[
         Path | None,
-        typer.Option("--per-image", help="Write one JSON line per image with its per-category stats.", dir_okay=False),
+        typer.Option("--per-image", help="Write one JSON line per image with its per-category stats; - for stdout."),
     ] = None,
     metrics: Annotated[
         str,
@@ -71,7 +78,8 @@ def evaluate_command(
             help=f"Comma-separated tables to print: {', '.join(TABLES)} (default: partpq,summary).",
         ),
     ] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    overwrite: OverwriteOption = False,
+    percent: PercentOption = False,
     no_layout_check: NoLayoutCheckOption = False,
     no_channel_check: NoChannelCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
@@ -88,14 +96,16 @@ def evaluate_command(
     """
     from ..dataset import images_to_evaluate
     from ..evaluate import evaluate, per_image_jsonl, results_json
-    from ..io import write_bytes_atomic
+    from ..io import write_files
 
     with user_errors():
         selected = parse_metrics(metrics)
         tables = parse_tables(table, selected)
-        for path, option in ((output, "--output"), (per_image, "--per-image")):
-            if path is not None and path.exists() and not overwrite:
-                raise PpsError(path, f"already exists (given as {option}); add --overwrite to replace it")
+        check_outputs(
+            [output_file(output, "--output"), output_file(per_image, "--per-image")],
+            inputs=[(gt, "--gt"), (pred, "--pred"), (images, "--images")],
+            overwrite=overwrite,
+        )
         spec = load_spec(eval_spec)
         image_list = images_to_evaluate(gt, images, ids)
         with progress_bar() as progress:
@@ -117,12 +127,12 @@ def evaluate_command(
             files[output] = results_json(evaluation, gt_dir=gt, pred_dir=pred)
         if per_image is not None:
             files[per_image] = per_image_jsonl(evaluation)
-        for path, data in files.items():
-            write_bytes_atomic(path, data)
-    out.print(render_tables(evaluation, tables))
+        write_files(files)
+    human = human_console(output, per_image)
+    human.print(render_tables(evaluation, tables, percent=percent))
     for path in (output, per_image):
-        if path is not None:
-            out.print(f"wrote {path}", highlight=False)
+        if path is not None and str(path) != STDOUT:
+            say(f"wrote {path}", console=human)
 
 
 def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
@@ -156,26 +166,27 @@ def parse_tables(value: str | None, metrics: tuple[str, ...]) -> tuple[str, ...]
     return tuple(dict.fromkeys(names))
 
 
-def render_tables(evaluation: Evaluation, tables: tuple[str, ...]) -> RenderableType:
-    """The requested tables, in the order given."""
+def render_tables(evaluation: Evaluation, tables: tuple[str, ...], *, percent: bool = False) -> RenderableType:
+    """The requested tables, in the order given (``percent``: metrics x100, as papers report them)."""
     builders = {"partpq": results_table, "pq": pq_table, "miou": miou_tables, "summary": summary_table}
-    return Group(*(builders[name](evaluation) for name in tables))
+    return Group(*(builders[name](evaluation, percent=percent) for name in tables))
 
 
-def default_tables(evaluation: Evaluation) -> RenderableType:
+def default_tables(evaluation: Evaluation, *, percent: bool = False) -> RenderableType:
     """What `pps evaluate` prints by default: the PartPQ table (when computed) and the summary."""
-    return render_tables(evaluation, parse_tables(None, evaluation.metrics))
+    return render_tables(evaluation, parse_tables(None, evaluation.metrics), percent=percent)
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
+def _title(what: str, percent: bool) -> str:
+    return f"{what}, %" if percent else what
 
 
-def results_table(evaluation: Evaluation) -> Table:
+def results_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """Per-category PartPQ / PartSQ / PartRQ / TP / FP / FN, then the averages."""
+    _fmt = functools.partial(fmt_metric, percent=percent)
     result = evaluation.result
     assert result is not None, "PartPQ was not computed"
-    table = Table(title=f"PartPQ ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+    table = Table(title=_title(f"PartPQ ({evaluation.spec.name}, {len(evaluation.jobs)} images", percent) + ")")
     table.add_column("sid", justify="right")
     table.add_column("category")
     table.add_column("parts", justify="center")
@@ -209,11 +220,12 @@ def results_table(evaluation: Evaluation) -> Table:
     return table
 
 
-def pq_table(evaluation: Evaluation) -> Table:
+def pq_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """Per-category PQ / SQ / RQ / TP / FP / FN, then All / Things / Stuff / Parts / NoParts."""
+    _fmt = functools.partial(fmt_metric, percent=percent)
     result = evaluation.summary.pq
     assert result is not None, "PQ was not computed"
-    table = Table(title=f"PQ ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+    table = Table(title=_title(f"PQ ({evaluation.spec.name}, {len(evaluation.jobs)} images", percent) + ")")
     table.add_column("sid", justify="right")
     table.add_column("category")
     table.add_column("thing", justify="center")
@@ -233,10 +245,11 @@ def pq_table(evaluation: Evaluation) -> Table:
     return table
 
 
-def miou_tables(evaluation: Evaluation) -> RenderableType:
+def miou_tables(evaluation: Evaluation, *, percent: bool = False) -> RenderableType:
     """Scene IoU per eval sid and part IoU per flat part id, with the means ('-': empty union)."""
     from ..metrics.miou import part_name
 
+    _fmt = functools.partial(fmt_metric, percent=percent)
     scene, parts, spec = evaluation.summary.scene, evaluation.summary.parts, evaluation.spec
     assert scene is not None and parts is not None, "mIoU was not computed"
     scene_table = Table(title=f"scene IoU ({spec.name})")
@@ -259,11 +272,12 @@ def miou_tables(evaluation: Evaluation) -> RenderableType:
     return Group(scene_table, part_table)
 
 
-def summary_table(evaluation: Evaluation) -> Table:
+def summary_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """The numbers papers report: PartPQ all / parts / no parts, PQ all / things / stuff / parts / no parts,
     scene and part mIoU, each with the number of categories it averages."""
+    _fmt = functools.partial(fmt_metric, percent=percent)
     summary = evaluation.summary
-    table = Table(title=f"summary ({evaluation.spec.name}, {len(evaluation.jobs)} images)")
+    table = Table(title=_title(f"summary ({evaluation.spec.name}, {len(evaluation.jobs)} images", percent) + ")")
     table.add_column("metric")
     table.add_column("group")
     table.add_column("value", justify="right")

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
-from ..errors import PpsError
-from ._common import out, user_errors
+from ._common import Layout, OverwriteOption, check_outputs, human_console, output_file, say, user_errors
 
 
 def images_json_command(
     gt_dir: Annotated[
-        Path, typer.Argument(help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif).")
+        Path,
+        typer.Argument(metavar="GT_DIR", help="Ground-truth folder (CPP: <city>/<id>_gtFinePanopticParts.tif; PPP: <id>.tif)."),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write images.json.")] = Path("images.json"),
-    dataset: Annotated[str, typer.Option("--dataset", help="Folder layout: cityscapes, pascal or auto (detect).")] = "auto",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write images.json; - for standard output.")] = Path(
+        "images.json"
+    ),
+    dataset: Annotated[Layout, typer.Option("--dataset", help="Folder layout (auto: detected from the names).")] = Layout.auto,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """List the images of a dataset split (id, file name, width, height) as images.json.
 
@@ -24,12 +27,10 @@ def images_json_command(
     prepare_data writes, and what the other commands take as --images.
     """
     from ..dataset import build_images, images_json
-    from ..io import write_json
+    from ..io import dumps_json, write_output
 
     with user_errors():
-        if dataset not in ("cityscapes", "pascal", "auto"):
-            raise PpsError("--dataset", f"unknown layout {dataset!r}; choose cityscapes, pascal or auto")
-        layout: Literal["cityscapes", "pascal", "auto"] = dataset  # type: ignore[assignment]
-        images = build_images(gt_dir, layout)
-        write_json(output, images_json(images))
-    out.print(f"wrote {output} ({len(images)} images)", highlight=False)
+        check_outputs([output_file(output, "--output")], inputs=[(gt_dir, "GT_DIR")], overwrite=overwrite)
+        images = build_images(gt_dir, dataset.value)  # type: ignore[arg-type]
+        write_output(output, dumps_json(images_json(images)))
+    say(f"wrote {output} ({len(images)} images)", console=human_console(output))

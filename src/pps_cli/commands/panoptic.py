@@ -8,21 +8,23 @@ from typing import Annotated
 import typer
 
 from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
-from ..errors import PpsError
 from ._common import (
     EvalSpecOption,
     ImagesOption,
+    InstanceFormat,
+    InstanceFormatOption,
     WorkersOption,
+    check_outputs,
     load_spec,
-    out,
+    number_option,
+    output_folder,
     progress_bar,
     resolve_workers,
+    say,
     user_errors,
     warn,
 )
 from ._input_options import InstanceIdsOption, SemanticIdsOption
-
-FORMATS = ("auto", "coco", "cityscapes")
 
 
 def panoptic_command(
@@ -50,19 +52,19 @@ def panoptic_command(
         Path,
         typer.Option("--output", "-o", help=f"Output folder: gets {PANOPTIC_DIR}/<file_name>.png and {PANOPTIC_JSON}."),
     ],
-    instance_format: Annotated[
-        str,
-        typer.Option("--format", help="Instance format: coco, cityscapes or auto (from the files found)."),
-    ] = "auto",
+    instance_format: InstanceFormatOption = InstanceFormat.auto,
     confidence_thr: Annotated[
-        float, typer.Option("--confidence-thr", help="Drop instances scoring below this.")
+        float, number_option("--confidence-thr", help="Drop instances scoring below this.", minimum=0, maximum=1)
     ] = CONFIDENCE_THRESHOLD,
     overlap_thr: Annotated[
         float,
-        typer.Option("--overlap-thr", help="Skip an instance when more than this fraction of it is already taken."),
+        number_option(
+            "--overlap-thr", help="Skip an instance when more than this fraction of it is already taken.", minimum=0, maximum=1
+        ),
     ] = OVERLAP_THRESHOLD,
     stuff_area_limit: Annotated[
-        int, typer.Option("--stuff-area-limit", help="Fewest free pixels a stuff class needs to become a segment.")
+        int,
+        number_option("--stuff-area-limit", help="Fewest free pixels a stuff class needs to become a segment.", minimum=0),
     ] = STUFF_AREA_LIMIT,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing panoptic.json and PNGs.")] = False,
     semantic_ids: SemanticIdsOption = None,
@@ -83,8 +85,10 @@ def panoptic_command(
     from ..panoptic import merge_panoptic_files
 
     with user_errors():
-        if instance_format not in FORMATS:
-            raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
+        check_outputs(
+            [output_folder(output, "--output")],  # merge_panoptic_files checks its own files for --overwrite
+            inputs=[(semantic, "--semantic"), (instances, "--instances"), (images, "--images")],
+        )
         spec = load_spec(eval_spec)
         semantic_space = parse_id_space(semantic_ids, option="--semantic-ids")
         instance_space = parse_id_space(instance_ids, option="--instance-ids")
@@ -97,7 +101,7 @@ def panoptic_command(
                 images_json=images,
                 semantic_dir=semantic,
                 instances=instances,
-                instance_format=instance_format,  # type: ignore[arg-type]
+                instance_format=instance_format.value,  # type: ignore[arg-type]
                 out_dir=output,
                 confidence_thr=confidence_thr,
                 overlap_thr=overlap_thr,
@@ -110,8 +114,7 @@ def panoptic_command(
             )
         for message in report.warnings:
             warn(message)
-    out.print(
+    say(
         f"wrote {report.num_images} panoptic PNGs ({report.num_segments} segments) to {output / PANOPTIC_DIR} "
-        f"and {output / PANOPTIC_JSON}",
-        highlight=False,
+        f"and {output / PANOPTIC_JSON}"
     )

@@ -11,10 +11,12 @@ from ._common import (
     EvalSpecOption,
     ImagesOption,
     WorkersOption,
+    check_outputs,
     load_spec,
-    out,
+    output_folder,
     progress_bar,
     resolve_workers,
+    say,
     user_errors,
     warn,
 )
@@ -69,8 +71,8 @@ def pps_command(
 
     Part channel: parts classes get the eval pid of each flat part id of that class, 255 elsewhere; other classes get 1.
 
-    Nothing is written unless every image succeeds; the output does not depend on --workers. Existing PNGs in the
-    output folder are kept unless --overwrite is given.
+    Nothing is written unless every image succeeds; the output does not depend on --workers. PNGs that already exist
+    in the output folder are an error unless --overwrite is given (then they are replaced; other files are kept).
     """
     from ..dataset import load_images
     from ..idspaces import parse_id_space
@@ -78,6 +80,11 @@ def pps_command(
     from ..pps_merge import merge_pps_files
 
     with user_errors():
+        check_outputs(
+            [output_folder(output, "--output")],  # merge_pps_files checks its own PNGs for --overwrite
+            inputs=[(panoptic_dir, "--panoptic-dir"), (panoptic_json, "--panoptic-json"), (parts, "--parts"),
+                    (images, "--images")],
+        )  # fmt: skip
         spec = load_spec(eval_spec)
         image_list = load_images(images)
         annotations, source = load_panoptic_inputs(
@@ -100,4 +107,4 @@ def pps_command(
             )
         for message in report.warnings(source):
             warn(message)
-    out.print(f"wrote {report.num_images} PPS PNGs to {output}", highlight=False, soft_wrap=True)
+    say(f"wrote {report.num_images} PPS PNGs to {output}")

@@ -8,8 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from ..constants import STDOUT
 from ..errors import PpsError
-from ._common import WorkersOption, complete_eval_spec, load_spec, out, progress_bar, resolve_workers, user_errors, warn
+from ._common import (
+    OverwriteOption,
+    WorkersOption,
+    check_outputs,
+    complete_eval_spec,
+    human_console,
+    load_spec,
+    output_file,
+    progress_bar,
+    resolve_workers,
+    say,
+    user_errors,
+    warn,
+)
 
 _File = dict(exists=True, dir_okay=False)
 _Folder = dict(exists=True, file_okay=False)
@@ -42,10 +56,10 @@ def pq_command(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the results JSON (panopticapi's structure) here.", dir_okay=False),
+        typer.Option("--output", "-o", help="Write the results JSON (panopticapi's structure) here; - for stdout."),
     ] = None,
     per_class: Annotated[bool, typer.Option("--per-class", help="Also print one row per category.")] = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    overwrite: OverwriteOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Compute PQ, SQ and RQ exactly as panopticapi's pq_compute, much faster.
@@ -57,7 +71,7 @@ def pq_command(
     Definitions: docs/metrics.md.
     """
     from ..dataset import load_images
-    from ..io import write_bytes_atomic
+    from ..io import write_output
     from ..pq_eval import pq_evaluate, pq_results_json
 
     with user_errors():
@@ -68,8 +82,9 @@ def pq_command(
             raise PpsError("--gt-dir", "is for COCO GT (--gt-json); against PPS GT give the TIFF folder with --gt")
         if not pps_mode and images is not None:
             raise PpsError("--images", "is for PPS GT (--eval-spec --gt); COCO GT lists its images in --gt-json")
-        if output is not None and output.exists() and not overwrite:
-            raise PpsError(output, "already exists (given as --output); add --overwrite to replace it")
+        inputs = [(pred_json, "--pred-json"), (pred_dir, "--pred-dir"), (gt_json, "--gt-json"), (gt_dir, "--gt-dir"),
+                  (gt, "--gt"), (images, "--images")]  # fmt: skip
+        check_outputs([output_file(output, "--output")], inputs=inputs, overwrite=overwrite)
         spec = load_spec(eval_spec) if eval_spec is not None else None
         image_list = load_images(images) if images is not None else None
         with progress_bar() as progress:
@@ -88,12 +103,13 @@ def pq_command(
         for message in evaluation.warnings:
             warn(message)
         if output is not None:
-            write_bytes_atomic(output, pq_results_json(evaluation))
+            write_output(output, pq_results_json(evaluation))
+    human = human_console(output)
     if per_class:
-        out.print(per_class_table(evaluation.result))
-    out.print(pq_table(evaluation.result, title=f"PQ ({len(evaluation.image_ids)} images)"))
-    if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        human.print(per_class_table(evaluation.result))
+    human.print(pq_table(evaluation.result, title=f"PQ ({len(evaluation.image_ids)} images)"))
+    if output is not None and str(output) != STDOUT:
+        say(f"wrote {output}", console=human)
 
 
 def _percent(value: float | None) -> str:

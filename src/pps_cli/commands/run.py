@@ -8,8 +8,22 @@ from typing import Annotated, Any
 import typer
 
 from ..constants import PPS_DIR
-from ..errors import PpsError
-from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors, warn
+from ._common import (
+    EvalSpecOption,
+    InstanceFormat,
+    InstanceFormatOption,
+    PercentOption,
+    WorkersOption,
+    check_outputs,
+    load_spec,
+    out,
+    output_folder,
+    progress_bar,
+    resolve_workers,
+    say,
+    user_errors,
+    warn,
+)
 from ._input_options import (
     IdsOption,
     InstanceIdsOption,
@@ -20,8 +34,6 @@ from ._input_options import (
     SemanticIdsOption,
 )
 from .evaluate import default_tables, warn_unknown_classes
-
-FORMATS = ("auto", "coco", "cityscapes")
 
 
 def _folder(help: str) -> Any:
@@ -40,7 +52,7 @@ def run_command(
             help="Instance predictions: COCO results JSON, folder of per-image JSON, or Cityscapes txt folder.", exists=True
         ),
     ] = None,
-    instance_format: Annotated[str, typer.Option("--format", help="Instance format: coco, cityscapes or auto.")] = "auto",
+    instance_format: InstanceFormatOption = InstanceFormat.auto,
     panoptic_dir: Annotated[
         Path | None, _folder("Instead of --semantic/--instances: a network's COCO panoptic PNG folder.")
     ] = None,
@@ -63,7 +75,11 @@ def run_command(
     no_parts_check: NoPartsCheckOption = False,
     no_layout_check: NoLayoutCheckOption = False,
     no_channel_check: NoChannelCheckOption = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Allow writing into a non-empty --output folder.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace the whole content of a non-empty --output folder (without it, an error)."),
+    ] = False,
+    percent: PercentOption = False,
     workers: WorkersOption = None,
 ) -> None:
     """Run the whole pipeline: images.json, panoptic merge, PPS merge and PartPQ evaluation.
@@ -71,22 +87,19 @@ def run_command(
     Writes OUT/images.json, OUT/panoptic/ + OUT/panoptic.json (unless --panoptic-dir is given),
     OUT/pps/, OUT/results.json and OUT/per_image.jsonl, then prints the PartPQ table. Each stage
     can be re-run alone with its own command on these files.
+
+    All stages are staged together: if any fails or is interrupted, OUT is left exactly as it was.
     """
     from ..idspaces import parse_id_space
     from ..pipeline import PipelineInputs, run_pipeline
 
     with user_errors():
-        if instance_format not in FORMATS:
-            raise PpsError("--format", f"unknown instance format {instance_format!r}; choose {', '.join(FORMATS)}")
-        if output.exists() and any(output.iterdir()) and not overwrite:
-            raise PpsError(output, "folder is not empty; add --overwrite to write into it")
-        spec = load_spec(eval_spec)
         inputs = PipelineInputs(
             gt_dir=gt,
             parts_dir=parts,
             semantic_dir=semantic,
             instances=instances,
-            instance_format=instance_format,  # type: ignore[arg-type]
+            instance_format=instance_format.value,  # type: ignore[arg-type]
             panoptic_dir=panoptic_dir,
             panoptic_json=panoptic_json,
             images_json=images,
@@ -98,15 +111,24 @@ def run_command(
             layout_check=not no_layout_check,
             channel_check=not no_channel_check,
         )
+        check_outputs(
+            [output_folder(output, "--output", whole=True)],
+            inputs=[(gt, "--gt"), (parts, "--parts"), (semantic, "--semantic"), (instances, "--instances"),
+                    (panoptic_dir, "--panoptic-dir"), (panoptic_json, "--panoptic-json"), (images, "--images")],
+            overwrite=overwrite,
+        )  # fmt: skip
+        spec = load_spec(eval_spec)
         with progress_bar() as progress:
 
             def follow(stage: str, total: int) -> Any:
                 task = progress.add_task(stage, total=total)
                 return lambda _: progress.advance(task)
 
-            result = run_pipeline(inputs, spec=spec, out_dir=output, workers=resolve_workers(workers), progress=follow)
+            result = run_pipeline(
+                inputs, spec=spec, out_dir=output, workers=resolve_workers(workers), progress=follow, replace=overwrite
+            )
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(default_tables(result.evaluation))
-    out.print(f"wrote every stage's outputs to {output}", highlight=False)
+    out.print(default_tables(result.evaluation, percent=percent))
+    say(f"wrote every stage's outputs to {output}")

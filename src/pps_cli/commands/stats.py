@@ -8,8 +8,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..errors import PpsError
-from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
+from ..constants import STDOUT
+from ._common import (
+    EvalSpecOption,
+    OverwriteOption,
+    WorkersOption,
+    check_outputs,
+    human_console,
+    load_spec,
+    output_file,
+    progress_bar,
+    resolve_workers,
+    say,
+    user_errors,
+)
 from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
 
 
@@ -22,11 +34,11 @@ def stats_command(
     ],
     eval_spec: EvalSpecOption,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the statistics as JSON here.", dir_okay=False)
+        Path | None, typer.Option("--output", "-o", help="Write the statistics as JSON here; - for stdout.")
     ] = None,
     images: OptionalImagesOption = None,
     ids: IdsOption = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    overwrite: OverwriteOption = False,
     no_layout_check: NoLayoutCheckOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
@@ -37,12 +49,11 @@ def stats_command(
     """
     from ..checks import check_layout
     from ..dataset import images_to_evaluate
-    from ..io import dumps_json, write_bytes_atomic
+    from ..io import dumps_json, write_output
     from ..stats import gt_stats, stats_document
 
     with user_errors():
-        if output is not None and output.exists() and not overwrite:
-            raise PpsError(output, "already exists (given as --output); add --overwrite to replace it")
+        check_outputs([output_file(output, "--output")], inputs=[(gt, "GT"), (images, "--images")], overwrite=overwrite)
         spec = load_spec(eval_spec)
         if not no_layout_check:
             check_layout(gt, spec)
@@ -52,13 +63,14 @@ def stats_command(
             stats = gt_stats(spec, gt, selected, workers=resolve_workers(workers), on_image=lambda _: progress.advance(task))
         document = stats_document(stats, spec, gt_dir=gt)
         if output is not None:
-            write_bytes_atomic(output, dumps_json(document))
-    out.print(classes_table(document))
+            write_output(output, dumps_json(document))
+    human = human_console(output)
+    human.print(classes_table(document))
     parts = parts_table(document)
     if parts.row_count:
-        out.print(parts)
-    if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        human.print(parts)
+    if output is not None and str(output) != STDOUT:
+        say(f"wrote {output}", console=human)
 
 
 def _percent(part: int, whole: int) -> str:

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from ._common import EvalSpecOption, WorkersOption, load_spec, out, progress_bar, resolve_workers, user_errors
+from ._common import (
+    EvalSpecOption,
+    OverwriteOption,
+    WorkersOption,
+    check_outputs,
+    load_spec,
+    number_option,
+    output_folder,
+    progress_bar,
+    resolve_workers,
+    say,
+    user_errors,
+)
 
 
 def _split_ids(value: str | None) -> list[str] | None:
@@ -18,7 +30,7 @@ def _split_ids(value: str | None) -> list[str] | None:
 
 def visualize_command(
     eval_spec: EvalSpecOption,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for <id>.png and legend.png.", file_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for <id>.png and legend.png.")],
     gt: Annotated[
         Path | None,
         typer.Option(
@@ -52,11 +64,15 @@ def visualize_command(
     ] = None,
     ids: Annotated[str | None, typer.Option("--ids", help="Only these image ids, comma-separated.")] = None,
     scale: Annotated[
-        float, typer.Option("--scale", min=0.01, max=16.0, help="Resize factor of every panel (0.5 halves a 2048x1024 image).")
+        float,
+        number_option(
+            "--scale", help="Resize factor of every panel (0.5 halves a 2048x1024 image).", minimum=0, maximum=16, above=True
+        ),
     ] = 1.0,
     legend: Annotated[
         bool, typer.Option("--legend/--no-legend", help="Add the legend of the classes present to each image.")
     ] = True,
+    overwrite: OverwriteOption = False,
     workers: WorkersOption = None,  # type: ignore[assignment]
 ) -> None:
     """Color ground truth and/or PPS predictions, side by side with the input image and a legend.
@@ -79,6 +95,12 @@ def visualize_command(
     with user_errors():
         spec = load_spec(eval_spec)
         jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=_split_ids(ids))
+        files = [(f"{job.key}.png", f"image {job.key}") for job in jobs] + [("legend.png", "the legend")]
+        check_outputs(
+            [output_folder(output, "--output", files=files)],
+            inputs=[(gt, "--gt"), (pred, "--pred"), (images, "--images"), (image_dir, "--image-dir")],
+            overwrite=overwrite,
+        )
         with progress_bar() as progress:
             task = progress.add_task("visualizing", total=len(jobs))
             visualize(
@@ -91,4 +113,4 @@ def visualize_command(
                 on_image=lambda _: progress.advance(task),
             )
     noun = "image" if len(jobs) == 1 else "images"
-    out.print(f"wrote {len(jobs)} {noun} and legend.png to {output}", highlight=False)
+    say(f"wrote {len(jobs)} {noun} and legend.png to {output}")

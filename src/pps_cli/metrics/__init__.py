@@ -3,6 +3,7 @@
 - :mod:`.partpq`: PartPQ (the panoptic_parts reference's semantics).
 - :mod:`.pq`: standard PQ (panopticapi's ``pq_compute`` rules), from COCO tables or PPS data.
 - :mod:`.miou`: scene and part mIoU from confusion matrices.
+- :mod:`.counts`: the matching counts (IoU sum, TP, FP, FN) PartPQ and PQ share.
 - :mod:`.runs`: the run-length encoding and per-run labels the three share.
 - :mod:`.accumulate`: :func:`image_stats`, all selected metrics of one image in one pass, and
   :class:`ImageStats`, their additive statistics.

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from ..constants import NO_PART, VOID
 from ..specs import EvalSpec
+from .counts import FP_IGNORED_OVERLAP, MATCH_IOU, MatchCounts
 from .runs import (
     NO_SEGMENT,
     GroundTruthError,
@@ -58,11 +59,6 @@ __all__ = [
     "predicted_class_pixels",
 ]
 
-MATCH_IOU = 0.5
-"""A GT and a predicted segment match when their IoU is strictly greater than this."""
-
-FP_IGNORED_OVERLAP = 0.5
-"""An unmatched predicted segment is an FP unless more than this fraction of it is void or crowd."""
 
 class EmptyConfusionError(ValueError):
     """A true positive of a parts class has no evaluated pixel; the reference raises 'empty CM' too."""
@@ -72,56 +68,9 @@ class EmptyConfusionError(ValueError):
 
 
 @dataclass(frozen=True, eq=False)
-class PartPQStats:
-    """Additive PartPQ statistics, one entry per category (ascending eval sid).
-
-    Attributes
-    ----------
-    iou_sum : (C,) float64
-        Sum of the qualities of the true positives (IoU, or mean part IoU for parts classes).
-    tp, fp, fn : (C,) int64
-        True positives, false positives, false negatives.
-
-    Adding the statistics of several images (``a + b``) gives the statistics of the image set.
-    Float addition is not associative: add images in a fixed order to get identical bits.
-    """
-
-    iou_sum: NDArray[np.float64]
-    tp: NDArray[np.int64]
-    fp: NDArray[np.int64]
-    fn: NDArray[np.int64]
-
-    @classmethod
-    def zeros(cls, num_categories: int) -> PartPQStats:
-        """Statistics of no image."""
-        return cls(
-            np.zeros(num_categories, np.float64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-        )
-
-    @property
-    def num_categories(self) -> int:
-        return len(self.tp)
-
-    def __add__(self, other: PartPQStats) -> PartPQStats:
-        if not isinstance(other, PartPQStats):
-            return NotImplemented
-        if other.num_categories != self.num_categories:
-            raise ValueError(f"cannot add stats of {self.num_categories} and {other.num_categories} categories")
-        return PartPQStats(
-            self.iou_sum + other.iou_sum, self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PartPQStats):
-            return NotImplemented
-        return all(
-            np.array_equal(getattr(self, name), getattr(other, name)) for name in ("iou_sum", "tp", "fp", "fn")
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+class PartPQStats(MatchCounts):
+    """Additive PartPQ statistics: ``iou_sum`` sums the qualities of the true positives (IoU, or
+    mean part IoU for parts classes); ``tp``, ``fp``, ``fn`` as in :class:`MatchCounts`."""
 
 
 # ----------------------------------------------------------------------------- per-image statistics

@@ -20,62 +20,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..specs import EvalSpec
+from .counts import FP_IGNORED_OVERLAP, MATCH_IOU, MatchCounts
 from .runs import NO_SEGMENT, GroundTruthUids, PixelRuns, RunLabels, compact, count, distinct, label_runs
-
-MATCH_IOU = 0.5
-"""A GT and a predicted segment match when their IoU is strictly greater than this."""
-
-FP_IGNORED_OVERLAP = 0.5
-"""An unmatched predicted segment is not an FP when more than this fraction of it is VOID or crowd."""
 
 
 @dataclass(frozen=True, eq=False)
-class PQStats:
-    """Additive PQ statistics, one entry per category.
-
-    Attributes
-    ----------
-    iou_sum : (C,) float64
-        Sum of the IoUs of the true positives.
-    tp, fp, fn : (C,) int64
-
-    ``a + b`` gives the statistics of both image sets; add in a fixed order for identical bits.
-    """
-
-    iou_sum: NDArray[np.float64]
-    tp: NDArray[np.int64]
-    fp: NDArray[np.int64]
-    fn: NDArray[np.int64]
-
-    @classmethod
-    def zeros(cls, num_categories: int) -> PQStats:
-        """Statistics of no image."""
-        return cls(
-            np.zeros(num_categories, np.float64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-            np.zeros(num_categories, np.int64),
-        )
-
-    @property
-    def num_categories(self) -> int:
-        return len(self.tp)
-
-    def __add__(self, other: PQStats) -> PQStats:
-        if not isinstance(other, PQStats):
-            return NotImplemented
-        if other.num_categories != self.num_categories:
-            raise ValueError(f"cannot add stats of {self.num_categories} and {other.num_categories} categories")
-        return PQStats(self.iou_sum + other.iou_sum, self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PQStats):
-            return NotImplemented
-        return all(
-            np.array_equal(getattr(self, name), getattr(other, name)) for name in ("iou_sum", "tp", "fp", "fn")
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+class PQStats(MatchCounts):
+    """Additive PQ statistics: ``iou_sum`` sums the IoUs of the true positives; ``tp``, ``fp``,
+    ``fn`` as in :class:`MatchCounts`."""
 
 
 # ----------------------------------------------------------------------------- one image
