@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .._compat import unique_values
 from ..constants import MAX_UID
 from ..errors import summarize_list
 from ..labels import decode_uids, fold_sid_pids
@@ -127,7 +128,7 @@ def count(index: NDArray[np.integer], weights: NDArray[np.int64], size: int) -> 
 def distinct(values: NDArray[np.integer]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
     """Sorted distinct values and each element's index among them: ``np.unique(..., return_inverse=True)``
     without sorting every element (the distinct values are hashed, then found by binary search)."""
-    values_ = np.sort(np.unique_values(values)).astype(np.int64)
+    values_ = np.sort(unique_values(values)).astype(np.int64)
     return values_, np.searchsorted(values_, values)
 
 
