@@ -45,3 +45,12 @@ def test_command_help_imports_no_heavy_module(command):
     exit_code, modules = _imported(command, "--help")
     assert exit_code == 0
     assert _heavy(modules) == []
+
+
+def test_numpy_version_is_read_without_importing_numpy():
+    probe = "import sys; from pps_cli._compat import _installed_numpy; v, _ = _installed_numpy(); print(v, 'numpy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    version, imported = done.stdout.split()
+    import numpy
+
+    assert (version, imported) == (numpy.__version__, "False")

@@ -51,6 +51,12 @@ def _numpy_path() -> str | None:
     return None if spec is None else spec.origin
 
 
+_NUMPY_VERSION_FILES = (
+    ("version.py", r"""^version\s*(?::\s*str)?\s*=\s*["']([^"']+)["']"""),
+    ("_version.py", r'"version":\s*"([^"]+)"'),
+)
+
+
 def _installed_numpy() -> tuple[str, str | None]:
     """NumPy's version and path without importing it (``pps --help`` needs no NumPy): from ``numpy/version.py``."""
     if "numpy" in sys.modules:
@@ -58,13 +64,16 @@ def _installed_numpy() -> tuple[str, str | None]:
         return numpy.__version__, numpy.__file__
     path = _numpy_path()
     if path is not None:
-        try:
-            with open(path[: -len("__init__.py")] + "version.py", encoding="utf-8") as f:
-                found = re.search(r"""^version\s*(?::\s*str)?\s*=\s*["']([^"']+)["']""", f.read(), re.M)
-        except OSError:
-            found = None
-        if found:
-            return found.group(1), path
+        folder = path[: -len("__init__.py")]
+        # NumPy >= 1.25 writes ``version = "X"`` in version.py; older ones keep it in _version.py's JSON.
+        for name, pattern in _NUMPY_VERSION_FILES:
+            try:
+                with open(folder + name, encoding="utf-8") as f:
+                    found = re.search(pattern, f.read(), re.M)
+            except OSError:
+                found = None
+            if found:
+                return found.group(1), path
     import numpy  # an unusual layout: ask NumPy itself
 
     return numpy.__version__, numpy.__file__
