@@ -20,7 +20,7 @@ from pps_cli.errors import PpsError
 from pps_cli.io import read_png, write_png
 from pps_cli.labels import segment_id_to_rgb
 from pps_cli.panoptic_json import PanopticAnnotation, load_panoptic_json, match_annotations
-from pps_cli.pps_merge import check_annotation, instance_numbers, merge_pps, part_lookup
+from pps_cli.pps_merge import check_annotation, instance_numbers, merge_pps, merge_pps_rgb, part_lookup
 from pps_cli.specs import bundled_specs_dir, load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "pps"
@@ -184,6 +184,31 @@ def test_merge_equals_the_reference_loop_on_random_inputs(spec):
         np.testing.assert_array_equal(result.pps, _reference_merge(seg, part, segments, spec))
         unlisted = sorted(set(np.unique(seg).tolist()) - {s for s, _ in segments} - {0})
         assert result.unlisted_ids.tolist() == unlisted
+
+
+@pytest.mark.parametrize("spec", [CPP_DEFAULT, PPP_DEFAULT], ids=lambda s: s.name)
+def test_merge_from_colors_equals_merge_from_ids(spec):
+    rng = np.random.default_rng(1)
+    categories = np.array(list(spec.eval_sids) + [0, 200])
+    for _ in range(20):
+        ids = np.append(rng.choice(1 << 24, 6, replace=False), [0, 255, 256, 65536])
+        # blocky maps (runs along rows) with a few single-pixel specks
+        seg = np.repeat(rng.choice(ids, (7, 4)), 3, axis=1)
+        seg[rng.integers(0, 7, 3), rng.integers(0, 12, 3)] = rng.choice(ids, 3)
+        part = np.repeat(rng.choice(np.array([0, 1, 2, 9, 255], np.uint8), (7, 6)), 2, axis=1)
+        listed = rng.choice(ids, rng.integers(0, 12))
+        cats = rng.choice(categories, listed.size)
+        table = part_lookup(spec)
+        by_ids = merge_pps(seg, part, listed, cats, part_table=table)
+        by_colors = merge_pps_rgb(segment_id_to_rgb(seg), part, listed, cats, part_table=table)
+        np.testing.assert_array_equal(by_colors.pps, by_ids.pps)
+        assert by_colors.areas.tolist() == by_ids.areas.tolist()
+        assert by_colors.unlisted_ids.tolist() == by_ids.unlisted_ids.tolist()
+
+
+def test_merge_from_colors_of_an_empty_image():
+    result = merge_pps_rgb(np.zeros((0, 4, 3), np.uint8), np.zeros((0, 4), np.uint8), [1], [7], part_table=part_lookup(CPP_DEFAULT))
+    assert result.pps.shape == (0, 4, 3) and result.areas.tolist() == [0] and result.unlisted_ids.tolist() == []
 
 
 # ----------------------------------------------------------------------------- panoptic JSON
@@ -492,3 +517,25 @@ def test_empty_image_gives_an_empty_pps_array():
     spec = load_eval_spec("cpp-default")
     result = merge_pps(np.zeros((0, 3), np.int32), np.zeros((0, 3), np.uint8), [], [], part_table=part_lookup(spec))
     assert result.pps.shape == (0, 3, 3) and result.pps.dtype == np.uint8
+
+
+@pytest.mark.parametrize("spec", [CPP_DEFAULT, PPP_DEFAULT], ids=lambda s: s.name)
+def test_part_pairs_from_runs_equal_the_pixel_count_on_sampled_rows(spec):
+    from pps_cli.checks import part_pair_counts
+    from pps_cli.pps_merge import _merge_with_runs, _sampled_part_pairs
+
+    rng = np.random.default_rng(3)
+    categories = np.array(list(spec.eval_sids) + [0, 200])
+    seen = 0
+    for height, width in [(9, 7), (13, 4), (1, 5), (8, 1), (17, 6)]:
+        ids = np.append(rng.choice(1 << 24, 5, replace=False), 0)
+        seg = np.repeat(rng.choice(ids, (height, (width + 1) // 2)), 2, axis=1)[:, :width]
+        part = rng.choice(np.array([0, 1, 2, 3, 9, 255], np.uint8), (height, width))
+        listed = rng.choice(ids, 6)
+        cats = rng.choice(categories, listed.size)
+        result, runs = _merge_with_runs(segment_id_to_rgb(seg), part, listed, cats, part_table=part_lookup(spec), void=255)
+        keys, counts = _sampled_part_pairs(runs, width, spec.is_parts)
+        expected_keys, expected_counts = part_pair_counts(result.pps[..., 0], part, spec.is_parts)
+        assert keys.tolist() == expected_keys.tolist() and counts.tolist() == expected_counts.tolist()
+        seen += keys.size
+    assert seen > 0

@@ -6,17 +6,11 @@ access, so ``import pps_cli`` stays fast and never imports torch.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ._compat import check_environment
 
 check_environment()
-
-try:
-    __version__ = version("pps-cli")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
 
 _LAZY = {
     "Evaluator": ".api",
@@ -28,6 +22,15 @@ __all__ = ["Evaluator", "__version__", "merge_panoptic", "merge_pps"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # looked up on first use: importlib.metadata costs ~40 ms of `pps --help`
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("pps-cli")
+        except PackageNotFoundError:  # running from a source tree without installation
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name], __name__), name)
         globals()[name] = value  # later lookups skip this function
@@ -36,4 +39,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})

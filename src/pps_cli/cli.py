@@ -18,7 +18,6 @@ import typer
 from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
-from . import __version__
 from .commands._common import EXIT_USER_ERROR, print_error, user_errors
 from .commands.compare import compare_command
 from .commands.demo import demo_command
@@ -33,6 +32,7 @@ from .commands.specs import specs_command
 from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 from .interrupts import sigterm_as_interrupt
+from .memory import keep_freed_memory
 
 try:  # Typer >= 0.16 vendors Click
     from typer._click import exceptions as click_exceptions
@@ -176,6 +176,8 @@ app.command("stats")(stats_command)
 
 def _version(value: bool) -> None:
     if value:
+        from . import __version__
+
         typer.echo(f"pps {__version__}")
         raise typer.Exit()
 
@@ -225,6 +227,7 @@ def _root(
     ] = None,
 ) -> None:
     """Part-aware panoptic segmentation: merge predictions and compute PartPQ."""
+    keep_freed_memory()
 
 
 def main() -> None:

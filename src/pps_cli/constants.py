@@ -25,3 +25,28 @@ SID_PID_TABLE_SIZE = 100 * 100
 STUFF_AREA_LIMIT = 1024
 CONFIDENCE_THRESHOLD = 0.5
 OVERLAP_THRESHOLD = 0.5
+
+BUNDLED_EVAL_SPECS = {
+    "cpp-default": "eval_specs/ppq_cpp_19_23_cvpr21_default_evalspec.yaml",
+    "cpp-grouped": "eval_specs/ppq_cpp_19_23_cvpr21_grouped_evalspec.yaml",
+    "ppp-default": "eval_specs/ppq_ppp_59_57_cvpr21_default_evalspec.yaml",
+    "ppp-107": "eval_specs/ppq_ppp_59_107_cvpr21_default_evalspec.yaml",
+}
+"""Short names of the bundled EvalSpecs -> their file under the specs folder (here, not in specs.py,
+so that option help and completion need no YAML or pydantic import)."""
+BUNDLED_DATASET_SPECS = {
+    "cpp": "dataset_specs/cpp_datasetspec.yaml",
+    "ppp": "dataset_specs/ppp_datasetspec.yaml",
+}
+
+PANOPTIC_DIR = "panoptic"
+PANOPTIC_JSON = "panoptic.json"
+"""Where `pps panoptic` writes its PNGs and JSON inside its output folder."""
+PPS_DIR = "pps"
+"""Where `pps run` writes the PPS PNGs inside its output folder."""
+
+METRICS: tuple[str, ...] = ("partpq", "pq", "miou")
+"""The metrics `pps evaluate` can compute, in their canonical order (here so option help needs no metrics import)."""
+
+STDOUT = "-"
+"""The output path that means standard output (JSON outputs only)."""

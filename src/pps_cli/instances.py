@@ -225,9 +225,21 @@ def read_mask_file(path: Path, *, height: int, width: int) -> tuple[MaskCrop, bo
     image = read_mask_png(path)
     if image.shape != (height, width):
         raise PpsError(path, f"size {image.shape[1]}x{image.shape[0]}, expected {width}x{height} (images.json)")
-    foreground = image == MASK_FOREGROUND
-    partial = cv2.countNonZero(image) != cv2.countNonZero(foreground.view(np.uint8))
-    return MaskCrop.from_array(foreground), partial
+    # One pass over the whole image (the box of its non-zero pixels); the rest looks only inside that box.
+    x, y, w, h = cv2.boundingRect(image)
+    if w == 0 or h == 0:
+        return MaskCrop.empty(), False
+    foreground = cv2.threshold(image[y : y + h, x : x + w], MASK_FOREGROUND - 1, 1, cv2.THRESH_BINARY)[1]
+    area = cv2.countNonZero(foreground)
+    partial = cv2.countNonZero(image[y : y + h, x : x + w]) != area
+    if partial:  # values 1..254 widen the box: shrink it to the 255 pixels
+        if area == 0:
+            return MaskCrop.empty(), True
+        dx, dy, w, h = cv2.boundingRect(foreground)
+        foreground, x, y = foreground[dy : dy + h, dx : dx + w], x + dx, y + dy
+    # The crop is stored transposed (like decoded RLEs), the layout the merge walks fastest.
+    crop = cv2.transpose(foreground).view(bool).T
+    return MaskCrop(y, x, crop, area), partial
 
 
 # ----------------------------------------------------------------------------- records

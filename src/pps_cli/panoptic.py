@@ -22,8 +22,10 @@ stuff segments the semantic map adds, in ``eval_sid_stuff`` order. **Segment ids
 segment's position. panopticapi instead draws random ids near the category color; only the ids differ,
 the pixels and categories of the segments are the same.
 
-Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box. The
-stuff step is one histogram of the unassigned semantic pixels plus one table lookup per pixel.
+Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box (on a
+transposed canvas, where decoded RLE boxes are contiguous). Label maps are piecewise constant, so the
+rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.runs`): the
+histogram of unassigned classes, the stuff lookup and the boxes cost about one pass over the image.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .checks import ROW_STEP
-from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
+from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
 from .idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
@@ -54,13 +56,12 @@ from .instances import (
 from .io import list_files, read_json, read_png, staged_output, write_json, write_png
 from .labels import segment_id_to_rgb
 from .parallel import parallel_map
+from .runs import pixel_runs, run_boxes
 from .specs import EvalSpec
 
 NUM_SEGMENT_IDS = 1 << 24
 """Segment ids of COCO panoptic PNGs are R + 256 G + 256**2 B, so below 2**24."""
 
-PANOPTIC_DIR = "panoptic"
-PANOPTIC_JSON = "panoptic.json"
 
 
 # ----------------------------------------------------------------------------- kernel
@@ -118,32 +119,6 @@ def _segment_dtype(max_segments: int) -> type[np.integer]:
     return np.int32
 
 
-class _Box:
-    """Running bounding box (exclusive ends) of one segment."""
-
-    __slots__ = ("x0", "y0", "x1", "y1")
-
-    def __init__(self) -> None:
-        self.x0 = self.y0 = 1 << 62
-        self.x1 = self.y1 = -1
-
-    def add(self, x: int, y: int, w: int, h: int) -> None:
-        """Extend by the rectangle ``[x, y, w, h]`` (ignored when empty)."""
-        if w > 0 and h > 0:
-            self.x0, self.y0 = min(self.x0, x), min(self.y0, y)
-            self.x1, self.y1 = max(self.x1, x + w), max(self.y1, y + h)
-
-    def xywh(self) -> tuple[int, int, int, int]:
-        if self.x1 < 0:
-            return (0, 0, 0, 0)
-        return (self.x0, self.y0, self.x1 - self.x0, self.y1 - self.y0)
-
-
-def _bounding_rect(mask: NDArray[np.bool_]) -> tuple[int, int, int, int]:
-    """``[x, y, w, h]`` of the true pixels of a 2-D bool array (zeros when there are none)."""
-    return cv2.boundingRect(np.ascontiguousarray(mask).view(np.uint8))
-
-
 def merge_panoptic(
     semantic: NDArray[np.uint8],
     masks: Iterable[MaskCrop],
@@ -199,16 +174,16 @@ def merge_panoptic(
     max_segments = len(category_ids) + len(stuff_order)
     if max_segments >= NUM_SEGMENT_IDS:
         raise ValueError(f"{max_segments} segments do not fit in 24-bit segment ids")
-    canvas = np.zeros((height, width), _segment_dtype(max_segments))
+    # The walk paints a transposed canvas: RLE masks are decoded column by column, so their boxes are
+    # contiguous there (and cv2.transpose turns the canvas back at the end, for ~1 pass over the image).
+    canvas_t = np.zeros((width, height), _segment_dtype(max_segments))
     categories: list[int] = []
     areas: list[int] = []
-    boxes: list[_Box] = []
     segment_of_stuff: dict[int, int] = {}
 
     def new_segment(category: int) -> int:
         categories.append(category)
         areas.append(0)
-        boxes.append(_Box())
         return len(categories)
 
     count = 0
@@ -219,8 +194,8 @@ def merge_panoptic(
         box_h, box_w = crop.mask.shape
         if crop.y0 < 0 or crop.x0 < 0 or crop.y0 + box_h > height or crop.x0 + box_w > width:
             raise ValueError(f"mask box at ({crop.y0}, {crop.x0}) size {box_h}x{box_w} outside the {height}x{width} image")
-        region = canvas[crop.y0 : crop.y0 + box_h, crop.x0 : crop.x0 + box_w]
-        new = crop.mask & (region == 0)
+        region = canvas_t[crop.x0 : crop.x0 + box_w, crop.y0 : crop.y0 + box_h]
+        new = crop.mask.T & (region == 0)
         num_new = int(np.count_nonzero(new))
         if (crop.area - num_new) / crop.area > overlap_thr:
             continue
@@ -229,19 +204,23 @@ def merge_panoptic(
             segment_of_stuff[category] = segment
         else:
             segment = new_segment(category)
-        region[new] = segment
+        np.copyto(region, segment, where=new)
         areas[segment - 1] += num_new
-        x, y, w, h = _bounding_rect(new)
-        boxes[segment - 1].add(crop.x0 + x, crop.y0 + y, w, h)
     if count != len(category_ids):
         raise ValueError(f"{count} masks but {len(category_ids)} category ids")
 
+    # The rest works on runs of pixels with the same segment and semantic class (rows kept apart, for
+    # the boxes): the histogram of unassigned classes, the stuff lookup and the boxes cost ~ runs.
+    canvas = _transpose(canvas_t, height, width)
+    starts, lengths = pixel_runs(canvas.reshape(-1), semantic.reshape(-1), row_length=width)
+    run_segment = canvas.reshape(-1)[starts]
+    segment_map = canvas
     if stuff_order:
-        free = canvas == 0
-        left = _histogram(semantic, free)
-        present = _histogram(semantic, None) if stuff_area_limit <= 0 else left
+        run_class = semantic.reshape(-1)[starts]
+        free = run_segment == 0
+        left = _class_histogram(run_class[free], lengths[free])
+        present = _class_histogram(run_class, lengths) if stuff_area_limit <= 0 else left
         lookup = np.zeros(256, canvas.dtype)
-        added: list[int] = []
         for category in stuff_order:
             if present[category] == 0 or left[category] < stuff_area_limit:
                 continue
@@ -249,68 +228,41 @@ def merge_panoptic(
             segment_of_stuff[category] = segment
             lookup[category] = segment
             areas[segment - 1] += int(left[category])
-            added.append(segment)
-        if added:
-            np.copyto(canvas, _lookup(semantic, lookup), where=free)
-            # boxes of all the segments' pixels (instance pixels of a stuff segment are in its box already)
-            for segment, rect in zip(added, _bounding_rects(canvas, added), strict=True):
-                boxes[segment - 1].add(*rect)
+        if lookup.any():
+            run_segment = np.where(free, lookup[run_class], run_segment)
+            segment_map = np.repeat(run_segment, lengths).reshape(height, width)
+    boxes = run_boxes(run_segment, starts, lengths, width=width, num_labels=len(categories) + 1)[1:].tolist()
 
     segments = tuple(
-        Segment(i + 1, category, area, box.xywh())
+        Segment(i + 1, category, area, tuple(box))
         for i, (category, area, box) in enumerate(zip(categories, areas, boxes, strict=True))
     )
-    return PanopticMerge(canvas, segments)
+    return PanopticMerge(segment_map, segments)
 
 
-def _histogram(values: NDArray[np.uint8], where: NDArray[np.bool_] | None) -> NDArray[np.int64]:
-    """(256,) int64 counts of ``values`` (only where ``where`` is true)."""
-    if values.size < 1 << 24:  # OpenCV counts in float32: exact below 2**24
-        mask = None if where is None else where.view(np.uint8)
-        return cv2.calcHist([values], [0], mask, [256], [0, 256]).reshape(-1).astype(np.int64)
-    if where is None:
-        return np.bincount(values.reshape(-1), minlength=256).astype(np.int64)
-    return np.bincount(values[where], minlength=256).astype(np.int64)
+def _transpose(image: NDArray[np.integer], height: int, width: int) -> NDArray[np.integer]:
+    """C-contiguous transpose (OpenCV's is several times faster than a numpy copy of ``image.T``)."""
+    if image.size == 0 or image.dtype.itemsize > 4:
+        return np.ascontiguousarray(image.T).reshape(height, width)
+    return cv2.transpose(image).reshape(height, width)
 
 
-def _bounding_rects(segment_map: NDArray[np.integer], segments: Sequence[int]) -> list[tuple[int, int, int, int]]:
-    """``[x, y, w, h]`` of each listed segment id in the map, from two OR-projections per 16 segments.
-
-    Each segment gets one bit of a uint16 per pixel (a table lookup); OR-ing the bits along rows and
-    along columns tells which rows and columns hold each segment.
-    """
-    if segment_map.dtype == np.int32:  # over 65535 segments: never in practice, keep it simple
-        return [cv2.boundingRect(cv2.compare(segment_map, s, cv2.CMP_EQ)) for s in segments]
-    rects = []
-    size = 256 if segment_map.dtype == np.uint8 else 1 << 16
-    for start in range(0, len(segments), 16):
-        chunk = list(segments[start : start + 16])
-        table = np.zeros(size, np.uint16)
-        table[chunk] = 1 << np.arange(len(chunk), dtype=np.uint16)
-        bits = _lookup(segment_map, table)
-        rows, cols = np.bitwise_or.reduce(bits, axis=1), np.bitwise_or.reduce(bits, axis=0)
-        for k in range(len(chunk)):
-            ys, xs = np.flatnonzero(rows & (1 << k)), np.flatnonzero(cols & (1 << k))
-            if ys.size == 0:
-                rects.append((0, 0, 0, 0))
-            else:
-                rects.append((int(xs[0]), int(ys[0]), int(xs[-1] - xs[0] + 1), int(ys[-1] - ys[0] + 1)))
-    return rects
-
-
-def _lookup(values: NDArray[np.uint8], table: NDArray[np.integer]) -> NDArray[np.integer]:
-    """``table[values]``; through OpenCV's LUT (several times faster than numpy indexing) when it applies."""
-    if values.dtype == np.uint8 and table.size == 256 and table.dtype in (np.uint8, np.uint16):
-        return cv2.LUT(values, table)
-    return table[values]
+def _class_histogram(classes: NDArray[np.uint8], lengths: NDArray[np.intp]) -> NDArray[np.int64]:
+    """(256,) int64 pixels per class value, from runs."""
+    return np.bincount(classes, weights=lengths, minlength=256).astype(np.int64)
 
 
 def segment_map_to_rgb(segment_map: NDArray[np.integer], num_segments: int) -> NDArray[np.uint8]:
-    """(H, W, 3) uint8 RGB of a segment id map (:func:`~pps_cli.labels.segment_id_to_rgb` per id)."""
-    if segment_map.dtype == np.uint8:
-        palette = np.zeros((256, 1, 3), np.uint8)
-        palette[: num_segments + 1, 0] = segment_id_to_rgb(np.arange(num_segments + 1))
-        return cv2.LUT(cv2.merge([segment_map, segment_map, segment_map]), palette)
+    """(H, W, 3) uint8 RGB of a segment id map (:func:`~pps_cli.labels.segment_id_to_rgb` per id).
+
+    ``num_segments`` is the largest id; below 2**16 the channels are the id's bytes, interleaved by OpenCV.
+    """
+    if segment_map.size and num_segments < 1 << 16 and segment_map.dtype in (np.uint8, np.uint16):
+        zeros = np.zeros(segment_map.shape, np.uint8)
+        if segment_map.dtype == np.uint8:  # R = id, G = B = 0
+            return cv2.merge([segment_map, zeros, zeros])
+        low_high = np.ascontiguousarray(segment_map, dtype="<u2").view(np.uint8).reshape(*segment_map.shape, 2)
+        return cv2.merge([low_high, zeros])
     return segment_id_to_rgb(segment_map)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .checks import check_layout
+from .constants import PPS_DIR
 from .dataset import build_images, images_json, load_images, select_images
 from .errors import PpsError
 from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
@@ -28,7 +29,6 @@ from .pps_merge import merge_pps_files
 from .specs import EvalSpec
 
 IMAGES_JSON = "images.json"
-PPS_DIR = "pps"
 RESULTS_JSON = "results.json"
 PER_IMAGE_JSONL = "per_image.jsonl"
 

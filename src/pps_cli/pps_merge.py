@@ -4,9 +4,11 @@ Two layers:
 
 - :func:`merge_pps`, a pure kernel on arrays: a segment id map, the ``segments_info`` of that map and a
   map of flat part ids give the (H, W, 3) uint8 ``[class, instance, part]`` array that the reference's
-  ``merge_to_pps`` writes. It maps every segment id to its ``segments_info`` entry once, through a lookup
-  table, and then builds all three channels with a single table lookup per pixel (the reference builds
-  one full-image mask per segment).
+  ``merge_to_pps`` writes. Label maps are piecewise constant, so it works on runs of pixels with the same
+  segment id and flat part id: each run's id is matched to its ``segments_info`` entry (a search among
+  the few listed ids), its ``[class, instance, part]`` read from a small ``(entries, 256)`` table, and
+  the runs are expanded back to pixels once (the reference builds one full-image mask per segment).
+  :func:`merge_pps_rgb` does the same from the panoptic PNG's colors, without per-pixel segment ids.
 - :func:`merge_pps_files`, the driver: matches images.json, the panoptic JSON and the part PNGs, checks the
   input, and writes one PPS PNG per image (in parallel, all or nothing).
 """
@@ -21,16 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import check_part_ids, part_pair_counts
-from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS
+from .checks import ROW_STEP, check_part_ids
+from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
 from .dataset import ImageInfo, match_files
 from .errors import PpsError, summarize_list
-from .io import list_files, read_png, staged_output, write_png
+from .io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
+from .metrics.runs import pack_predictions
 from .panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
 from .parallel import parallel_map
+from .runs import pixel_runs
 from .specs import EvalSpec
 
 MAX_INSTANCES = 255
@@ -38,6 +43,9 @@ MAX_INSTANCES = 255
 
 NUM_SEGMENT_IDS = 1 << 24
 """Segment ids of COCO panoptic PNGs are R + 256 G + 256**2 B, so below 2**24."""
+
+ID_MASK = NUM_SEGMENT_IDS - 1
+"""The segment id bits of a pixel's RGBA bytes read as one little-endian uint32."""
 
 NUM_FLAT_IDS = 256
 """Flat part ids are uint8 pixel values."""
@@ -165,8 +173,108 @@ def merge_pps(
     segment_map = np.asarray(segment_map)
     if segment_map.ndim != 2 or not np.issubdtype(segment_map.dtype, np.integer):
         raise ValueError(f"segment_map must be (H, W) integer, got {segment_map.shape} {segment_map.dtype}")
-    if part_map.shape != segment_map.shape or part_map.dtype != np.uint8:
-        raise ValueError(f"part_map must be {segment_map.shape} uint8, got {part_map.shape} {part_map.dtype}")
+    _check_part_map(part_map, segment_map.shape)
+    codes = np.ascontiguousarray(segment_map).reshape(-1)
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=None)[0]
+
+
+def merge_pps_rgb(
+    panoptic_rgb: NDArray[np.uint8],
+    part_map: NDArray[np.uint8],
+    segment_ids: Sequence[int] | NDArray[np.integer],
+    category_ids: Sequence[int] | NDArray[np.integer],
+    *,
+    part_table: NDArray[np.uint8],
+    void: int = 255,
+) -> PpsMerge:
+    """:func:`merge_pps` on the colors of a COCO panoptic PNG, without computing per-pixel segment ids.
+
+    Parameters
+    ----------
+    panoptic_rgb : (H, W, 3) uint8
+        The panoptic PNG in RGB order: segment id ``R + 256 G + 256**2 B``.
+    part_map, segment_ids, category_ids, part_table, void
+        As in :func:`merge_pps`.
+
+    Returns
+    -------
+    PpsMerge
+        Equal to ``merge_pps(rgb_to_segment_id(panoptic_rgb), ...)``.
+    """
+    if panoptic_rgb.ndim != 3 or panoptic_rgb.shape[2] != 3 or panoptic_rgb.dtype != np.uint8:
+        raise ValueError(f"panoptic_rgb must be (H, W, 3) uint8, got {panoptic_rgb.shape} {panoptic_rgb.dtype}")
+    _check_part_map(part_map, panoptic_rgb.shape[:2])
+    # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
+    codes = pack_predictions(panoptic_rgb)
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)[0]
+
+
+class _MergeRuns(NamedTuple):
+    """The runs :func:`_merge_codes` worked on: what else the driver needs from one image comes from them."""
+
+    values: NDArray[np.uint32]
+    """(R,) ``class | instance << 8 | part << 16`` of each run."""
+    flat_parts: NDArray[np.uint8]
+    """(R,) flat part id of each run."""
+    starts: NDArray[np.intp]
+    lengths: NDArray[np.intp]
+
+
+def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`~pps_cli.checks.part_pair_counts` of the merged image, from its runs (no pass over the pixels).
+
+    Counts the pixels of each run that lie on the sampled rows (every ``ROW_STEP``-th, from row 0):
+    before pixel ``x`` there are ``(x // (ROW_STEP * width)) * width + min(x % (ROW_STEP * width), width)``.
+    """
+    period = ROW_STEP * width
+
+    def sampled_before(x: NDArray[np.intp]) -> NDArray[np.intp]:
+        return (x // period) * width + np.minimum(x % period, width)
+
+    weights = sampled_before(runs.starts + runs.lengths) - sampled_before(runs.starts)
+    keys = (runs.values.astype(np.int64) & 0xFF) << 8 | runs.flat_parts
+    counts = np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64)
+    flats = np.arange(NUM_FLAT_IDS)
+    counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # the pairs part_pair_counts keeps
+    counts[~counted.reshape(-1)] = 0
+    unique = np.flatnonzero(counts)
+    return unique.astype(np.int64), counts[unique]
+
+
+def _merge_with_runs(
+    panoptic: NDArray[np.integer],
+    part_map: NDArray[np.uint8],
+    segment_ids: Sequence[int],
+    category_ids: Sequence[int],
+    *,
+    part_table: NDArray[np.uint8],
+    void: int,
+) -> tuple[PpsMerge, _MergeRuns]:
+    """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs."""
+    if panoptic.ndim == 3:
+        codes, id_mask = pack_predictions(panoptic), ID_MASK
+    else:
+        codes, id_mask = np.ascontiguousarray(panoptic).reshape(-1), None
+    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=id_mask)
+
+
+def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None:
+    if part_map.shape != shape or part_map.dtype != np.uint8:
+        raise ValueError(f"part_map must be {shape} uint8, got {part_map.shape} {part_map.dtype}")
+
+
+def _merge_codes(
+    codes: NDArray[np.integer],
+    part_map: NDArray[np.uint8],
+    segment_ids: Sequence[int] | NDArray[np.integer],
+    category_ids: Sequence[int] | NDArray[np.integer],
+    *,
+    part_table: NDArray[np.uint8],
+    void: int,
+    id_mask: int | None,
+) -> tuple[PpsMerge, _MergeRuns]:
+    """The kernel behind :func:`merge_pps`: ``codes`` are (P,) per-pixel values whose segment id is
+    ``code & id_mask`` (or the code itself when ``id_mask`` is None)."""
     if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
         raise ValueError(f"part_table must be (256, 256) uint8, got {part_table.shape} {part_table.dtype}")
     if not 0 <= void <= 255:
@@ -180,42 +288,46 @@ def merge_pps(
     numbers = instance_numbers(categories)
     if numbers.size and numbers.max() > MAX_INSTANCES:
         raise ValueError(f"more than {MAX_INSTANCES} segments of one category")
-    if segment_map.size and (segment_map.min() < 0 or segment_map.max() >= NUM_SEGMENT_IDS):
+
+    # Label maps are piecewise constant: all the work is done once per run of pixels with the same
+    # segment and flat part id (some 10**4 runs on a 2048x1024 image, not 2 * 10**6 pixels).
+    parts = part_map.reshape(-1)
+    starts, lengths = pixel_runs(codes, parts)
+    run_ids = codes[starts].astype(np.int64)
+    if id_mask is not None:
+        run_ids &= id_mask
+    if run_ids.size and (run_ids.min() < 0 or run_ids.max() >= NUM_SEGMENT_IDS):
         raise ValueError("segment ids must be in 0..2**24-1")
 
     # Row 0 of the table is the canvas for unlisted non-zero ids, rows 1..S are the entries, row S + 1 is
     # the canvas again, for id 0 ("no segment") when it is not listed: so row 0 has pixels only when the
     # map holds ids that segments_info lacks. Each id points at its last entry (the one painted last).
     num_entries = ids.size
-    paintable = (ids >= 0) & (ids < NUM_SEGMENT_IDS)  # other ids cannot occur in a PNG
-    last_entry = num_entries - 1 - np.unique(ids[::-1], return_index=True)[1]
-    last_entry = last_entry[paintable[last_entry]]
-    # uint16 suffices: at most 255 entries per category and 256 categories. np.zeros maps zero pages
-    # lazily, so the 32 MiB table costs only the pages the image's ids touch.
-    row_of_id = np.zeros(NUM_SEGMENT_IDS, np.uint16)
-    row_of_id[0] = num_entries + 1
-    row_of_id[ids[last_entry]] = last_entry + 1
-    rows = row_of_id[segment_map]
+    listed, first_of_reversed = np.unique(ids[::-1], return_index=True)
+    last_entry = num_entries - 1 - first_of_reversed
+    rows = np.where(run_ids == 0, num_entries + 1, 0)
+    if listed.size:
+        at = np.minimum(np.searchsorted(listed, run_ids), listed.size - 1)
+        rows = np.where(listed[at] == run_ids, last_entry[at] + 1, rows)
 
-    table = np.zeros((num_entries + 2, NUM_FLAT_IDS, 3), np.uint8)
-    table[[0, -1], :, 0] = void
-    table[1:-1, :, 0] = categories[:, None]
-    table[1:-1, :, 1] = numbers[:, None]
-    table[1:-1, :, 2] = part_table[categories]
-    table[[0, -1], :, 2] = NO_PART
-    # One lookup per pixel: key = row * 256 + flat id selects [class, instance, part].
-    keys = rows.astype(np.int32)
-    keys <<= 8
-    keys |= part_map
-    pps = np.take(table.reshape(-1, 3), keys, axis=0).reshape(*segment_map.shape, 3)
+    # [class, instance, part] packed little-endian into one uint32 per [row, flat id]
+    table = np.zeros((num_entries + 2, NUM_FLAT_IDS), np.uint32)
+    table[[0, -1]] = void | NO_PART << 16
+    table[1:-1] = (categories | numbers << 8)[:, None] | part_table[categories].astype(np.uint32) << 16
+    run_values = table[rows, parts[starts]]
+    height, width = part_map.shape
+    if run_values.size:
+        packed = np.repeat(run_values.astype("<u4"), lengths).view(np.uint8).reshape(height, width, 4)
+        pps = cv2.cvtColor(packed, cv2.COLOR_RGBA2RGB)
+    else:
+        pps = np.zeros((height, width, 3), np.uint8)
 
-    pixels_per_row = np.bincount(rows.reshape(-1), minlength=num_entries + 2)
+    pixels_per_row = np.bincount(rows, weights=lengths, minlength=num_entries + 2).astype(np.int64)
     areas = np.zeros(num_entries, np.int64)
-    areas[paintable] = pixels_per_row[row_of_id[ids[paintable]]]
-    unlisted_ids = np.empty(0, np.int64)
-    if pixels_per_row[0]:
-        unlisted_ids = np.unique(segment_map[rows == 0]).astype(np.int64)
-    return PpsMerge(pps, areas, unlisted_ids)
+    if num_entries:
+        areas = pixels_per_row[last_entry[np.searchsorted(listed, ids)] + 1]
+    unlisted_ids = np.unique(run_ids[rows == 0])
+    return PpsMerge(pps, areas, unlisted_ids), _MergeRuns(run_values, parts[starts], starts, lengths)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -285,13 +397,18 @@ def _check_size(path: Path, shape: tuple[int, ...], expected: tuple[int, int], s
 
 def _merge_one(job: _Job, context: _Context) -> ImageReport:
     """Worker: read one image's panoptic and part PNGs, merge, check, write the PPS PNG."""
-    segment_map = read_segment_map(job.panoptic_png)
-    _check_size(job.panoptic_png, segment_map.shape, (job.image.width, job.image.height), "images.json")
+    data = read_bytes(job.panoptic_png)
+    header = png_header(data)
+    if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
+        panoptic = decode_png(data, job.panoptic_png, channels=3)
+    else:  # single-channel segment ids (or not a PNG: read_segment_map says what is wrong)
+        panoptic = read_segment_map(job.panoptic_png)
+    _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
     part_map = read_png(job.part_png, channels=1)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
     annotation = job.annotation
-    result = merge_pps(
-        segment_map,
+    result, runs = _merge_with_runs(
+        panoptic,
         part_map,
         annotation.segment_ids,
         annotation.category_ids,
@@ -307,7 +424,7 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
         )
     write_png(job.out_png, result.pps)
     empty = [int(i) for i, area in zip(annotation.segment_ids, result.areas.tolist(), strict=True) if area == 0]
-    pairs = part_pair_counts(result.pps[..., 0], part_map, context.is_parts)
+    pairs = _sampled_part_pairs(runs, job.image.width, context.is_parts)
     return ImageReport(job.image.key, tuple(dict.fromkeys(empty)), pairs)
 
 

@@ -17,24 +17,13 @@ import yaml
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .constants import MAX_SID, SID_PID_TABLE_SIZE, VOID
+from .constants import BUNDLED_DATASET_SPECS as BUNDLED_DATASET_SPECS
+from .constants import BUNDLED_EVAL_SPECS, MAX_SID, SID_PID_TABLE_SIZE, VOID
 from .errors import PpsError, summarize_list
 
 IGNORED = "IGNORED"
 DEFAULT = "DEFAULT"
 UNLABELED = "UNLABELED"
-
-BUNDLED_EVAL_SPECS = {
-    "cpp-default": "eval_specs/ppq_cpp_19_23_cvpr21_default_evalspec.yaml",
-    "cpp-grouped": "eval_specs/ppq_cpp_19_23_cvpr21_grouped_evalspec.yaml",
-    "ppp-default": "eval_specs/ppq_ppp_59_57_cvpr21_default_evalspec.yaml",
-    "ppp-107": "eval_specs/ppq_ppp_59_107_cvpr21_default_evalspec.yaml",
-}
-BUNDLED_DATASET_SPECS = {
-    "cpp": "dataset_specs/cpp_datasetspec.yaml",
-    "ppp": "dataset_specs/ppp_datasetspec.yaml",
-}
-
 
 def bundled_specs_dir() -> Path:
     """Folder of the bundled specs: inside the installed package, or the repository's ``specs/``."""

@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -47,10 +47,12 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ..constants import BUNDLED_EVAL_SPECS, STDOUT
 from ..errors import PpsError, summarize_list
-from ..io import STDOUT
 from ..parallel import default_workers
-from ..specs import BUNDLED_EVAL_SPECS, EvalSpec, load_eval_spec
+
+if TYPE_CHECKING:
+    from ..specs import EvalSpec
 
 out = Console()
 err = Console(stderr=True)
@@ -354,6 +356,8 @@ def check_outputs(
 
 def load_spec(name_or_path: str) -> EvalSpec:
     """Load an EvalSpec and print its warnings."""
+    from ..specs import load_eval_spec
+
     spec = load_eval_spec(name_or_path)
     for message in spec.warnings:
         warn(message)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ..errors import PpsError
-from ..io import dumps_json
-from ..report.compare import Comparison, Row, compare
-from ..report.runs import load_runs
 from ._common import out, user_errors
+
+if TYPE_CHECKING:  # the command imports them when it runs: `pps --help` stays light
+    from ..report.compare import Comparison, Row
 
 
 def _value(value: float | None) -> str:
@@ -76,6 +76,10 @@ def compare_command(
 
       pps compare runA/ runB/ --label A --label B --json > diff.json
     """
+    from ..io import dumps_json
+    from ..report.compare import compare
+    from ..report.runs import load_runs
+
     with user_errors():
         if len(results) < 2:
             raise PpsError("RESULTS", "give two or more results to compare (pps report shows one)")

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..dataset import build_images, images_json
-from ..io import staged_output, write_json
 from ._common import Dataset, check_outputs, number_option, output_folder, progress_bar, say, user_errors
 
 
@@ -31,6 +29,8 @@ def demo_command(
     (semantic PNGs, COCO instances as one JSON and per image, Cityscapes txt + masks, part PNGs,
     3-channel PPS PNGs). Use --height 1024 --width 2048 for benchmark-sized data.
     """
+    from ..dataset import build_images, images_json
+    from ..io import staged_output, write_json
     from ..synth import generate_demo
 
     with user_errors():

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from ..dataset import images_to_evaluate
+from ..constants import METRICS, STDOUT
 from ..errors import PpsError, summarize_list
-from ..evaluate import Evaluation, evaluate, per_image_jsonl, results_json
-from ..io import STDOUT, write_files
-from ..metrics import METRICS, check_metrics
-from ..metrics.miou import part_name
 from ._common import (
     EvalSpecOption,
     OverwriteOption,
@@ -33,6 +29,9 @@ from ._common import (
     warn,
 )
 from ._input_options import IdsOption, NoChannelCheckOption, NoLayoutCheckOption, OptionalImagesOption
+
+if TYPE_CHECKING:
+    from ..evaluate import Evaluation
 
 TABLES = ("partpq", "pq", "miou", "summary")
 """What ``--table`` can print."""
@@ -95,6 +94,10 @@ def evaluate_command(
 
     Definitions: docs/metrics.md.
     """
+    from ..dataset import images_to_evaluate
+    from ..evaluate import evaluate, per_image_jsonl, results_json
+    from ..io import write_files
+
     with user_errors():
         selected = parse_metrics(metrics)
         tables = parse_tables(table, selected)
@@ -141,6 +144,8 @@ def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:
 
 def parse_metrics(value: str) -> tuple[str, ...]:
     """``--metrics`` as canonical metric names."""
+    from ..metrics import check_metrics
+
     try:
         return check_metrics(name.strip() for name in value.split(",") if name.strip())
     except ValueError as e:
@@ -242,6 +247,8 @@ def pq_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
 
 def miou_tables(evaluation: Evaluation, *, percent: bool = False) -> RenderableType:
     """Scene IoU per eval sid and part IoU per flat part id, with the means ('-': empty union)."""
+    from ..metrics.miou import part_name
+
     _fmt = functools.partial(fmt_metric, percent=percent)
     scene, parts, spec = evaluation.summary.scene, evaluation.summary.parts, evaluation.spec
     assert scene is not None and parts is not None, "mIoU was not computed"

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..dataset import build_images, images_json
-from ..io import dumps_json, write_output
 from ._common import Layout, OverwriteOption, check_outputs, human_console, output_file, say, user_errors
 
 
@@ -28,6 +26,9 @@ def images_json_command(
     Sizes are read from the TIFF headers; ids are sorted. The result is what the reference's
     prepare_data writes, and what the other commands take as --images.
     """
+    from ..dataset import build_images, images_json
+    from ..io import dumps_json, write_output
+
     with user_errors():
         check_outputs([output_file(output, "--output")], inputs=[(gt_dir, "GT_DIR")], overwrite=overwrite)
         images = build_images(gt_dir, dataset.value)  # type: ignore[arg-type]

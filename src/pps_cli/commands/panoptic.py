@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, STUFF_AREA_LIMIT
-from ..dataset import load_images
-from ..idspaces import parse_id_space
-from ..panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
+from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
 from ._common import (
     EvalSpecOption,
     ImagesOption,
@@ -83,6 +80,10 @@ def panoptic_command(
     Segment ids are 1..N in segments_info order, so the output is byte-identical for any --workers.
     Nothing is written unless every image succeeds.
     """
+    from ..dataset import load_images
+    from ..idspaces import parse_id_space
+    from ..panoptic import merge_panoptic_files
+
     with user_errors():
         check_outputs(
             [output_folder(output, "--output")],  # merge_panoptic_files checks its own files for --overwrite

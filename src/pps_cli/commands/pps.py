@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..dataset import load_images
-from ..idspaces import parse_id_space
-from ..panoptic_json import load_panoptic_inputs
-from ..pps_merge import merge_pps_files
 from ._common import (
     EvalSpecOption,
     ImagesOption,
@@ -78,6 +74,11 @@ def pps_command(
     Nothing is written unless every image succeeds; the output does not depend on --workers. PNGs that already exist
     in the output folder are an error unless --overwrite is given (then they are replaced; other files are kept).
     """
+    from ..dataset import load_images
+    from ..idspaces import parse_id_space
+    from ..panoptic_json import load_panoptic_inputs
+    from ..pps_merge import merge_pps_files
+
     with user_errors():
         check_outputs(
             [output_folder(output, "--output")],  # merge_pps_files checks its own PNGs for --overwrite

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from ..dataset import load_images
+from ..constants import STDOUT
 from ..errors import PpsError
-from ..io import STDOUT, write_output
-from ..metrics.pq import PQResult
-from ..pq_eval import pq_evaluate, pq_results_json
 from ._common import (
     OverwriteOption,
     WorkersOption,
@@ -30,6 +27,9 @@ from ._common import (
 
 _File = dict(exists=True, dir_okay=False)
 _Folder = dict(exists=True, file_okay=False)
+
+if TYPE_CHECKING:
+    from ..metrics.pq import PQResult
 
 
 def pq_command(
@@ -70,6 +70,10 @@ def pq_command(
 
     Definitions: docs/metrics.md.
     """
+    from ..dataset import load_images
+    from ..io import write_output
+    from ..pq_eval import pq_evaluate, pq_results_json
+
     with user_errors():
         pps_mode = eval_spec is not None or gt is not None
         if pps_mode == (gt_json is not None) or (pps_mode and (eval_spec is None or gt is None)):

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from ..errors import PpsError
-from ..io import write_bytes_atomic
-from ..report.runs import load_runs
 from ._common import OverwriteOption, check_outputs, output_file, say, user_errors
 
 
@@ -40,6 +38,9 @@ def report_command(
 
       pps report base/results.json new/results.json --label base --label new -o compare.html
     """
+    from ..io import write_bytes_atomic
+    from ..report.runs import load_runs
+
     with user_errors():
         from ..report import require_report_extra
 

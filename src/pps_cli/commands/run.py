@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..idspaces import parse_id_space
-from ..pipeline import PPS_DIR, PipelineInputs, run_pipeline
+from ..constants import PPS_DIR
 from ._common import (
     EvalSpecOption,
     InstanceFormat,
@@ -91,6 +90,9 @@ def run_command(
 
     All stages are staged together: if any fails or is interrupted, OUT is left exactly as it was.
     """
+    from ..idspaces import parse_id_space
+    from ..pipeline import PipelineInputs, run_pipeline
+
     with user_errors():
         inputs = PipelineInputs(
             gt_dir=gt,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..specs import BUNDLED_EVAL_SPECS, load_eval_spec
+from ..constants import BUNDLED_EVAL_SPECS
 from ._common import complete_eval_spec, out, user_errors, warn
 
 
@@ -20,6 +20,8 @@ def specs_command(
     ] = None,
 ) -> None:
     """List the bundled EvalSpecs, or show the categories of one (validated)."""
+    from ..specs import load_eval_spec
+
     with user_errors():
         if name is None:
             table = Table(title="Bundled EvalSpecs")

@@ -8,10 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..checks import check_layout
-from ..dataset import images_to_evaluate
-from ..io import STDOUT, dumps_json, write_output
-from ..stats import gt_stats, stats_document
+from ..constants import STDOUT
 from ._common import (
     EvalSpecOption,
     OverwriteOption,
@@ -50,6 +47,11 @@ def stats_command(
     Classes are the EvalSpec's evaluated classes; parts are its eval parts (after the DatasetSpec's pid
     folding), as PartPQ sees them. One decode pass over the GT files, in parallel.
     """
+    from ..checks import check_layout
+    from ..dataset import images_to_evaluate
+    from ..io import dumps_json, write_output
+    from ..stats import gt_stats, stats_document
+
     with user_errors():
         check_outputs([output_file(output, "--output")], inputs=[(gt, "GT"), (images, "--images")], overwrite=overwrite)
         spec = load_spec(eval_spec)

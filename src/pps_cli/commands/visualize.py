@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..errors import PpsError
-from ..visualize import Palette, plan_jobs, visualize
 from ._common import (
     EvalSpecOption,
     OverwriteOption,
@@ -108,6 +107,8 @@ def visualize_command(
 
       pps visualize -s cpp-default --gt gt/ --pred pps/ --errors --scale 0.5 -o vis/
     """
+    from ..visualize import Palette, plan_jobs, visualize
+
     with user_errors():
         if errors and (gt is None or pred is None):
             raise PpsError("--errors", "needs both --gt and --pred")

@@ -18,14 +18,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..constants import METRICS as METRICS
 from ..specs import EvalSpec
 from .miou import flat_part_ids, part_confusion, scene_confusion
 from .partpq import PartPQStats, runs_stats
 from .pq import PQStats, runs_pq_stats
 from .runs import label_runs, pixel_runs, predicted_class_pixels
-
-METRICS: tuple[str, ...] = ("partpq", "pq", "miou")
-"""The metrics :func:`image_stats` can compute, in their canonical order."""
 
 _COUNT_FIELDS = ("iou_sum", "tp", "fp", "fn")
 
