@@ -4,7 +4,7 @@
                                          [--json bench-results.json] [--reference-python PY]
                                          [--reference-stages panoptic,panoptic-cityscapes,pps,evaluate]
 
-1. Generates a Cityscapes-like demo data set (``pps_cli.synth``, ~10-40 things per image) in
+1. Generates a Cityscapes-like demo data set (``pps_cli.demo.synth``, ~10-40 things per image) in
    ``--data`` unless it is already there.
 2. Times each stage (images.json; panoptic merge from COCO RLEs and from Cityscapes txt + mask PNGs;
    PPS merge; PartPQ evaluation) with 1 worker and with all CPUs, plus each stage's floor: decoding
@@ -69,12 +69,12 @@ def _measure(
     """
     from pps_cli.dataset import build_images, find_gt_files, load_images, match_files
     from pps_cli.evaluate import evaluate
-    from pps_cli.instances import decode_instance, find_instance_sources, load_instances
+    from pps_cli.formats.instances import decode_instance, find_instance_sources, load_instances
+    from pps_cli.formats.panoptic_json import load_panoptic_json
     from pps_cli.io import encode_png, list_files, read_mask_png, read_png, read_uid_tiff
-    from pps_cli.panoptic import MergeSettings, merge_panoptic_files
-    from pps_cli.panoptic_json import load_panoptic_json
+    from pps_cli.merge.panoptic import MergeSettings, merge_panoptic_files
+    from pps_cli.merge.pps import merge_pps_files
     from pps_cli.parallel import parallel_map
-    from pps_cli.pps_merge import merge_pps_files
     from pps_cli.specs import load_eval_spec
 
     spec = load_eval_spec(spec_name)
@@ -270,8 +270,8 @@ def _in_child(kind: str, **args: Any) -> dict[str, float]:
 
 def _ensure_data(data: Path, num_images: int, height: int, width: int) -> None:
     from pps_cli.dataset import build_images, images_json
+    from pps_cli.demo.synth import generate_demo
     from pps_cli.io import write_json
-    from pps_cli.synth import generate_demo
 
     marker = data / ".bench-params.json"
     params = {"num_images": num_images, "height": height, "width": width}

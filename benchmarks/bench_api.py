@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_api.py [--images 3] [--torchmetrics-images 1] [--repeat 3] [--data DIR]
 
-generates 2048x1024 Cityscapes-like demo images (``pps_cli.synth``) unless ``--data`` points at a
+generates 2048x1024 Cityscapes-like demo images (``pps_cli.demo.synth``) unless ``--data`` points at a
 demo folder, reads them into memory once, then times on one thread with no I/O:
 
 - ``all``: ``Evaluator("cpp-default").update`` with PartPQ, PQ and mIoU;
@@ -33,10 +33,10 @@ import numpy as np  # noqa: E402
 
 from pps_cli.api import Evaluator  # noqa: E402
 from pps_cli.dataset import build_images  # noqa: E402
+from pps_cli.demo.synth import generate_demo  # noqa: E402
 from pps_cli.evaluate import find_jobs, read_image_pair  # noqa: E402
-from pps_cli.labels import decode_uids  # noqa: E402
+from pps_cli.formats.labels import decode_uids  # noqa: E402
 from pps_cli.specs import IGNORED, EvalSpec, load_eval_spec  # noqa: E402
-from pps_cli.synth import generate_demo  # noqa: E402
 
 SPEC = "cpp-default"
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_evaluate.py [--images 6] [--repeat 3] [--data DIR] [--spec cpp-default]
 
-generates a 2048x1024 Cityscapes-like demo data set (``pps_cli.synth``, ~10-35 things per image)
+generates a 2048x1024 Cityscapes-like demo data set (``pps_cli.demo.synth``, ~10-35 things per image)
 unless ``--data`` points at one, then prints a JSON report:
 
 - ``ms_per_image``: wall time of :func:`pps_cli.evaluate.evaluate` per image, for each worker

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_panoptic.py [--images 8] [--repeat 3] [--data DIR]
 
-generates a 2048x1024 Cityscapes-like demo data set (``pps_cli.synth``, ~25 instances per image) unless
+generates a 2048x1024 Cityscapes-like demo data set (``pps_cli.demo.synth``, ~25 instances per image) unless
 ``--data`` points at one, then prints a JSON report. The floor is the cost of what any implementation
 must do per image: decode the semantic PNG, parse and decode the kept instance masks, and encode the
 output PNG (one process).
@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from pps_cli.dataset import build_images, images_json, load_images
-from pps_cli.instances import decode_instance, find_instance_sources, load_instances
+from pps_cli.demo.synth import generate_demo
+from pps_cli.formats.instances import decode_instance, find_instance_sources, load_instances
 from pps_cli.io import encode_png, read_png, write_json
-from pps_cli.panoptic import MergeSettings, merge_image, merge_panoptic_files, segment_map_to_rgb
+from pps_cli.merge.panoptic import MergeSettings, merge_image, merge_panoptic_files, segment_map_to_rgb
 from pps_cli.parallel import default_workers
 from pps_cli.specs import load_eval_spec
-from pps_cli.synth import generate_demo
 
 FORMATS = {"coco": "instances.json", "coco-per-image": "instances", "cityscapes": "cityscapes"}
 

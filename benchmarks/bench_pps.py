@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_pps.py [--images 8] [--workers 1 2] [--reference]
 
-makes 2048x1024 Cityscapes-like demo data (``pps_cli.synth``), COCO panoptic inputs with random 24-bit
+makes 2048x1024 Cityscapes-like demo data (``pps_cli.demo.synth``), COCO panoptic inputs with random 24-bit
 segment ids, and prints ms/image for 1 and all workers, the read/write floor (decode both PNGs, encode
 and write the output; no merging) and the kernel alone. ``--reference`` also times the reference's
 merge_to_pps (needs /work/refenv). :func:`bench` is what ``benchmarks/bench.py`` calls.
@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from pps_cli.dataset import ImageInfo, load_images, match_files
+from pps_cli.formats.labels import rgb_to_segment_id, segment_id_to_rgb
+from pps_cli.formats.panoptic_json import load_panoptic_json, match_annotations
 from pps_cli.io import encode_png, list_files, read_png, write_bytes_atomic, write_json, write_png
-from pps_cli.labels import rgb_to_segment_id, segment_id_to_rgb
-from pps_cli.panoptic_json import load_panoptic_json, match_annotations
+from pps_cli.merge.pps import merge_pps, merge_pps_files, part_lookup, void_label
 from pps_cli.parallel import default_workers, parallel_map
-from pps_cli.pps_merge import merge_pps, merge_pps_files, part_lookup, void_label
 from pps_cli.specs import load_eval_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def bench(
     dict
         ``ms_per_image`` per worker count (end to end, as the command runs), ``floor_ms_per_image``
         (reading both PNGs, decoding ids, encoding and writing the output, 1 worker), ``kernel_ms_per_image``
-        (:func:`~pps_cli.pps_merge.merge_pps` alone), image count and size.
+        (:func:`~pps_cli.merge.pps.merge_pps` alone), image count and size.
 
     Notes
     -----
@@ -227,7 +227,7 @@ def main() -> None:
     data_dir = args.data
     if data_dir is None:
         from pps_cli.dataset import build_images, images_json
-        from pps_cli.synth import generate_demo
+        from pps_cli.demo.synth import generate_demo
 
         tmp = tempfile.mkdtemp(prefix="bench_pps-")
         data_dir = Path(tmp)

@@ -64,8 +64,8 @@ def convert_gt(data: Path) -> None:
     import numpy as np
 
     from pps_cli.dataset import find_gt_files, load_images
+    from pps_cli.formats.labels import decode_uids, segment_id_to_rgb
     from pps_cli.io import read_uid_tiff, write_json, write_png
-    from pps_cli.labels import decode_uids, segment_id_to_rgb
     from pps_cli.specs import load_eval_spec
 
     spec = load_eval_spec("cpp-default")

@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from pps_cli.cli import app
 from pps_cli.dataset import build_images, images_json, load_images, match_files
+from pps_cli.demo.synth import generate_demo
 from pps_cli.evaluate import find_jobs, read_image_pair
+from pps_cli.formats.labels import rgb_to_segment_id
+from pps_cli.formats.panoptic_json import load_panoptic_json, match_annotations
 from pps_cli.io import list_files, read_png, write_json
-from pps_cli.labels import rgb_to_segment_id
-from pps_cli.panoptic_json import load_panoptic_json, match_annotations
-from pps_cli.synth import generate_demo
 
 runner = CliRunner()
 

@@ -209,8 +209,8 @@ def test_import_pps_cli_does_not_import_torch():
 
 
 def test_top_level_names():
-    from pps_cli.panoptic import merge_panoptic
-    from pps_cli.pps_merge import merge_pps
+    from pps_cli.merge.panoptic import merge_panoptic
+    from pps_cli.merge.pps import merge_pps
 
     assert pps_cli.Evaluator is Evaluator and pps_cli.merge_pps is merge_pps and pps_cli.merge_panoptic is merge_panoptic
     assert {"Evaluator", "merge_pps", "merge_panoptic"} <= set(dir(pps_cli))

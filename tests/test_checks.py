@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pps_cli.checks import (
+from pps_cli.errors import PpsError
+from pps_cli.formats.checks import (
     MIN_PART_PIXELS,
     ROW_STEP,
     channel_implausibility,
@@ -18,7 +19,6 @@ from pps_cli.checks import (
     sample_indices,
     spec_dataset,
 )
-from pps_cli.errors import PpsError
 from pps_cli.io import write_uid_tiff
 from pps_cli.specs import load_eval_spec
 

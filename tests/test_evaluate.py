@@ -37,7 +37,7 @@ def spec_named(name: str) -> EvalSpec:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """A small synthetic Cityscapes-like dataset with PPS predictions and images.json."""
-    from pps_cli.synth import generate_demo
+    from pps_cli.demo.synth import generate_demo
 
     root = tmp_path_factory.mktemp("demo")
     generate_demo(root, dataset="cityscapes", num_images=4, height=64, width=128, seed=3)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pps_cli.cli import app
-from pps_cli.synth import generate_demo
+from pps_cli.demo.synth import generate_demo
 
 GOLDEN = Path(__file__).parent / "golden" / "images_json"
 

@@ -12,13 +12,13 @@ import yaml
 from typer.testing import CliRunner
 
 from pps_cli.cli import app
+from pps_cli.demo.synth import generate_demo
 from pps_cli.errors import PpsError
-from pps_cli.idspaces import EVAL, IdSpace, id_table, label_lut, parse_id_space, to_eval_ids
+from pps_cli.formats.idspaces import EVAL, IdSpace, id_table, label_lut, parse_id_space, to_eval_ids
+from pps_cli.formats.labels import rgb_to_segment_id
+from pps_cli.formats.panoptic_json import read_segment_map
 from pps_cli.io import read_png, write_png
-from pps_cli.labels import rgb_to_segment_id
-from pps_cli.panoptic_json import read_segment_map
 from pps_cli.specs import load_eval_spec
-from pps_cli.synth import generate_demo
 
 runner = CliRunner()
 CPP = load_eval_spec("cpp-default")
@@ -431,7 +431,7 @@ def test_undefined_contiguous_semantic_ids_are_void_with_a_warning(demo, tmp_pat
 
 def test_train_id_semantic_maps_of_pascal_are_suspicious_too(pascal):
     """PASCAL's eval sids (1..99 with gaps) overlap its contiguous ids 0..58 a lot; train ids still stand out."""
-    from pps_cli.idspaces import contiguous_suspicion
+    from pps_cli.formats.idspaces import contiguous_suspicion
 
     inverse = contiguous_of(PPP)
     counts = np.zeros(256, np.int64)
@@ -466,7 +466,7 @@ def test_coco_panoptic_json_with_contiguous_category_ids(demo, tmp_path):
 def test_pngs_found_by_image_id_when_panopticapi_stored_int_ids(tmp_path):
     """PASCAL id 2008_000393 stored as 2008000393 in the JSON, PNG named by the string id."""
     from pps_cli.dataset import ImageInfo
-    from pps_cli.panoptic_json import PanopticAnnotation, locate_pngs
+    from pps_cli.formats.panoptic_json import PanopticAnnotation, locate_pngs
 
     (tmp_path / "2008_000393.png").write_bytes(b"")
     images = [ImageInfo("2008_000393", "2008_000393.png", 4, 4)]

@@ -15,7 +15,7 @@ from pycocotools import mask as coco_mask
 
 from pps_cli.dataset import ImageInfo
 from pps_cli.errors import PpsError
-from pps_cli.instances import (
+from pps_cli.formats.instances import (
     InstanceRecord,
     MaskCrop,
     decode_instance,

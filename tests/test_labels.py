@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pps_cli.labels import (
+from pps_cli.formats.labels import (
     decode_uids,
     encode_uids,
     fold_sid_pids,

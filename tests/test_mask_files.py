@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pps_cli.instances import MaskCrop, read_mask_file
+from pps_cli.formats.instances import MaskCrop, read_mask_file
 from pps_cli.io import write_png
 
 

@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 
 from pps_cli.cli import app
 from pps_cli.dataset import build_images, images_json, load_images
-from pps_cli.instances import InstanceRecord, MaskCrop
+from pps_cli.demo.synth import generate_demo
+from pps_cli.formats.instances import InstanceRecord, MaskCrop
+from pps_cli.formats.labels import rgb_to_segment_id, segment_id_to_rgb
 from pps_cli.io import read_png, write_json, write_png
-from pps_cli.labels import rgb_to_segment_id, segment_id_to_rgb
-from pps_cli.panoptic import (
+from pps_cli.merge.panoptic import (
     MergeSettings,
     merge_image,
     merge_panoptic,
@@ -27,7 +28,6 @@ from pps_cli.panoptic import (
     walk_order,
 )
 from pps_cli.specs import load_eval_spec
-from pps_cli.synth import generate_demo
 
 GOLDEN = Path(__file__).parent / "golden" / "panoptic"
 VOID, ROAD, SIDEWALK, SKY, PERSON, CAR = 255, 7, 8, 23, 24, 26  # CPP eval sids

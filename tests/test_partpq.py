@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pps_cli.errors import PpsError
-from pps_cli.labels import decode_uids
+from pps_cli.formats.labels import decode_uids
 from pps_cli.metrics.partpq import (
     GroundTruthError,
     PartPQStats,

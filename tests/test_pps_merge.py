@@ -17,10 +17,10 @@ from typer.testing import CliRunner, Result
 from pps_cli.cli import app
 from pps_cli.dataset import ImageInfo
 from pps_cli.errors import PpsError
+from pps_cli.formats.labels import segment_id_to_rgb
+from pps_cli.formats.panoptic_json import PanopticAnnotation, load_panoptic_json, match_annotations
 from pps_cli.io import read_png, write_png
-from pps_cli.labels import segment_id_to_rgb
-from pps_cli.panoptic_json import PanopticAnnotation, load_panoptic_json, match_annotations
-from pps_cli.pps_merge import check_annotation, instance_numbers, merge_pps, merge_pps_rgb, part_lookup
+from pps_cli.merge.pps import check_annotation, instance_numbers, merge_pps, merge_pps_rgb, part_lookup
 from pps_cli.specs import bundled_specs_dir, load_eval_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "pps"
@@ -521,8 +521,8 @@ def test_empty_image_gives_an_empty_pps_array():
 
 @pytest.mark.parametrize("spec", [CPP_DEFAULT, PPP_DEFAULT], ids=lambda s: s.name)
 def test_part_pairs_from_runs_equal_the_pixel_count_on_sampled_rows(spec):
-    from pps_cli.checks import part_pair_counts
-    from pps_cli.pps_merge import _merge_with_runs, _sampled_part_pairs
+    from pps_cli.formats.checks import part_pair_counts
+    from pps_cli.merge.pps import _merge_with_runs, _sampled_part_pairs
 
     rng = np.random.default_rng(3)
     categories = np.array(list(spec.eval_sids) + [0, 200])

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from pps_cli.cli import app
 from pps_cli.dataset import load_images
 from pps_cli.evaluate import evaluate, results_document
+from pps_cli.formats.labels import segment_id_to_rgb
 from pps_cli.io import write_png
-from pps_cli.labels import segment_id_to_rgb
 from pps_cli.pq_eval import pq_evaluate, pq_results_document
 from pps_cli.specs import load_eval_spec
 

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from pps_cli import io
 from pps_cli.cli import app
+from pps_cli.demo.synth import generate_demo
 from pps_cli.errors import PpsError
 from pps_cli.parallel import parallel_map
-from pps_cli.synth import generate_demo
 
 runner = CliRunner()
 PPS = Path(sys.executable).parent / "pps"

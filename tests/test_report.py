@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pps_cli.cli import app
+from pps_cli.demo.synth import generate_demo
 from pps_cli.io import read_png, write_png
 from pps_cli.report.compare import make_row
 from pps_cli.report.runs import load_run
-from pps_cli.synth import generate_demo
 
 runner = CliRunner()
 ROAD, SIDEWALK = 7, 8

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pps_cli.runs import pixel_runs, run_boxes
+from pps_cli.merge.runs import pixel_runs, run_boxes
 
 
 def test_pixel_runs_by_hand():

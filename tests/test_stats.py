@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pps_cli.cli import app
+from pps_cli.demo.synth import generate_demo
 from pps_cli.io import write_uid_tiff
 from pps_cli.specs import load_eval_spec
 from pps_cli.stats import GtStats, image_stats
-from pps_cli.synth import generate_demo
 
 runner = CliRunner()
 CPP = load_eval_spec("cpp-default")

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from pps_cli import io, synth
+from pps_cli import io
 from pps_cli.dataset import build_images
+from pps_cli.demo import synth
 from pps_cli.errors import PpsError
-from pps_cli.labels import decode_uids, invalid_uids
+from pps_cli.formats.labels import decode_uids, invalid_uids
 from pps_cli.specs import load_eval_spec
 
 # pycocotools' decode trips a NumPy 2 deprecation inside pycocotools itself

@@ -18,9 +18,9 @@ import torch.multiprocessing as mp
 
 from pps_cli.api import Evaluator
 from pps_cli.dataset import build_images, images_json, load_images
+from pps_cli.demo.synth import generate_demo
 from pps_cli.evaluate import find_jobs, read_image_pair
 from pps_cli.io import write_json
-from pps_cli.synth import generate_demo
 from pps_cli.torchmetrics import SCALARS, PartPanopticQuality
 
 GT = np.array([[7, 7, 2600001, 2600002]], np.int32)

@@ -317,7 +317,7 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path):
 
 
 def test_cli_on_generated_demo_data(tmp_path):
-    synth = pytest.importorskip("pps_cli.synth")
+    from pps_cli.demo import synth
     synth.generate_demo(tmp_path / "demo", dataset="cityscapes", num_images=2, height=64, width=128, seed=0)
     args = ["visualize", "-s", "cpp-default", "--gt", str(tmp_path / "demo" / "gt")]
     args += ["--pred", str(tmp_path / "demo" / "predictions" / "pps"), "--image-dir", str(tmp_path / "demo" / "images")]
@@ -374,7 +374,7 @@ def test_error_legend_lists_outcomes_and_scales(palette):
 
 
 def test_cli_errors_on_demo_data_and_needs_both_inputs(tmp_path):
-    from pps_cli.synth import generate_demo
+    from pps_cli.demo.synth import generate_demo
 
     generate_demo(tmp_path / "demo", num_images=1, height=64, width=128, seed=2)
     base = ["visualize", "-s", "cpp-default", "--gt", str(tmp_path / "demo" / "gt"), "-j", "1"]

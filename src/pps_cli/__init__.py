@@ -14,8 +14,8 @@ check_environment()
 
 _LAZY = {
     "Evaluator": ".api",
-    "merge_panoptic": ".panoptic",
-    "merge_pps": ".pps_merge",
+    "merge_panoptic": ".merge.panoptic",
+    "merge_pps": ".merge.pps",
 }
 
 __all__ = ["Evaluator", "__version__", "merge_panoptic", "merge_pps"]

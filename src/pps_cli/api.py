@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 from . import __version__
 from .constants import MAX_UID
 from .errors import PpsError
-from .idspaces import id_table, parse_id_space, to_eval_ids
+from .formats.idspaces import id_table, parse_id_space, to_eval_ids
+from .merge.pps import MAX_INSTANCES, NUM_SEGMENT_IDS, merge_pps, part_lookup, void_label
 from .metrics import METRICS, ImageStats, check_metrics, image_stats, results_content
-from .pps_merge import MAX_INSTANCES, NUM_SEGMENT_IDS, merge_pps, part_lookup, void_label
 from .specs import EvalSpec, load_eval_spec
 
 STATE_FORMAT = "pps-evaluator-state/1"

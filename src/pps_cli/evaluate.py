@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
-from .checks import check_layout, check_pps_channels, sample_indices
 from .dataset import ImageInfo, find_gt_files, match_files
 from .errors import PpsError, summarize_list
+from .formats.checks import check_layout, check_pps_channels, sample_indices
 from .io import dumps_json, list_files, read_png, read_uid_tiff
 from .metrics import METRICS, EmptyConfusionError, GroundTruthError, ImageStats, check_metrics, image_stats
 from .metrics.partpq import PartPQResult
@@ -156,7 +156,7 @@ def evaluate(
         Called with each image once it is evaluated (in order), e.g. to advance a progress bar.
     layout_check, channel_check : bool
         Fail on GT of another dataset than the spec's, and on PPS PNGs whose channels look swapped
-        (:mod:`pps_cli.checks`).
+        (:mod:`pps_cli.formats.checks`).
 
     Raises
     ------

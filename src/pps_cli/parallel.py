@@ -43,7 +43,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-_PRELOAD = ["numpy", "cv2", "pps_cli.evaluate", "pps_cli.panoptic", "pps_cli.pps_merge", "pps_cli.visualize"]
+_PRELOAD = ["numpy", "cv2", "pps_cli.evaluate", "pps_cli.merge.panoptic", "pps_cli.merge.pps", "pps_cli.visualize"]
 
 
 def _pool_context() -> Any:

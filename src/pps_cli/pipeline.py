@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .checks import check_layout
 from .constants import PPS_DIR
 from .dataset import build_images, images_json, load_images, select_images
 from .errors import PpsError
 from .evaluate import Evaluation, evaluate, per_image_jsonl, results_json
-from .idspaces import EVAL, IdSpace
-from .instances import InstanceFormat
+from .formats.checks import check_layout
+from .formats.idspaces import EVAL, IdSpace
+from .formats.instances import InstanceFormat
+from .formats.panoptic_json import load_panoptic_inputs
 from .io import read_bytes, staged_output, write_bytes_atomic, write_json
-from .panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
-from .panoptic_json import load_panoptic_inputs
-from .pps_merge import merge_pps_files
+from .merge.panoptic import PANOPTIC_DIR, PANOPTIC_JSON, merge_panoptic_files
+from .merge.pps import merge_pps_files
 from .specs import EvalSpec
 
 IMAGES_JSON = "images.json"

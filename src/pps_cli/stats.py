@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 from .constants import MAX_SID, SID_PID_TABLE_SIZE
 from .dataset import ImageInfo, find_gt_files
 from .errors import PpsError, summarize_list
+from .formats.labels import decode_uids, fold_sid_pids, invalid_uids
 from .io import read_uid_tiff
-from .labels import decode_uids, fold_sid_pids, invalid_uids
 from .parallel import parallel_map
 from .specs import EvalSpec
 
@@ -85,7 +85,7 @@ def image_stats(uids: NDArray[np.integer], spec: EvalSpec) -> GtStats:
     Parameters
     ----------
     uids : (H, W) int
-        Valid uids (PPS_REFERENCE.md section 1; check with :func:`~pps_cli.labels.invalid_uids`).
+        Valid uids (PPS_REFERENCE.md section 1; check with :func:`~pps_cli.formats.labels.invalid_uids`).
     spec : EvalSpec
         Gives the things (crowd), the DatasetSpec folding and the sid_pid mapping.
 

@@ -30,8 +30,8 @@ from numpy.typing import NDArray
 from .constants import VOID
 from .dataset import CPP_GT_SUFFIX, KNOWN_SUFFIXES, ImageInfo, find_gt_files, image_id_of, load_images, match_files
 from .errors import PpsError, summarize_list
+from .formats.labels import decode_uids, fold_sid_pids, invalid_uids
 from .io import list_files, read_bytes, read_png, read_uid_tiff, staged_output, write_png
-from .labels import decode_uids, fold_sid_pids, invalid_uids
 from .parallel import parallel_map
 from .specs import EvalSpec
 
@@ -89,7 +89,7 @@ def gt_label_planes(uids: NDArray[np.integer], *, pid_fold: NDArray[np.int32] | 
     Parameters
     ----------
     uids : (H, W) int32
-        Valid uids (see :func:`pps_cli.labels.invalid_uids`).
+        Valid uids (see :func:`pps_cli.formats.labels.invalid_uids`).
     pid_fold : (10000,) int32, optional
         DatasetSpec pid folding table (PPP): part ids found in files are shown as their official
         part, as the evaluation sees them. sid_pids absent from the table are kept.

@@ -30,8 +30,8 @@ def demo_command(
     3-channel PPS PNGs). Use --height 1024 --width 2048 for benchmark-sized data.
     """
     from ..dataset import build_images, images_json
+    from ..demo.synth import generate_demo
     from ..io import staged_output, write_json
-    from ..synth import generate_demo
 
     with user_errors():
         check_outputs([output_folder(out_dir, "OUT_DIR", whole=True)], overwrite=overwrite)

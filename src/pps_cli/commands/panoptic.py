@@ -81,8 +81,8 @@ def panoptic_command(
     Nothing is written unless every image succeeds.
     """
     from ..dataset import load_images
-    from ..idspaces import parse_id_space
-    from ..panoptic import merge_panoptic_files
+    from ..formats.idspaces import parse_id_space
+    from ..merge.panoptic import merge_panoptic_files
 
     with user_errors():
         check_outputs(

@@ -75,9 +75,9 @@ def pps_command(
     in the output folder are an error unless --overwrite is given (then they are replaced; other files are kept).
     """
     from ..dataset import load_images
-    from ..idspaces import parse_id_space
-    from ..panoptic_json import load_panoptic_inputs
-    from ..pps_merge import merge_pps_files
+    from ..formats.idspaces import parse_id_space
+    from ..formats.panoptic_json import load_panoptic_inputs
+    from ..merge.pps import merge_pps_files
 
     with user_errors():
         check_outputs(

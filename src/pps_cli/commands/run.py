@@ -90,7 +90,7 @@ def run_command(
 
     All stages are staged together: if any fails or is interrupted, OUT is left exactly as it was.
     """
-    from ..idspaces import parse_id_space
+    from ..formats.idspaces import parse_id_space
     from ..pipeline import PipelineInputs, run_pipeline
 
     with user_errors():

@@ -47,8 +47,8 @@ def stats_command(
     Classes are the EvalSpec's evaluated classes; parts are its eval parts (after the DatasetSpec's pid
     folding), as PartPQ sees them. One decode pass over the GT files, in parallel.
     """
-    from ..checks import check_layout
     from ..dataset import images_to_evaluate
+    from ..formats.checks import check_layout
     from ..io import dumps_json, write_output
     from ..stats import gt_stats, stats_document
 

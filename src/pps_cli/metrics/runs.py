@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from .._compat import unique_values
 from ..constants import MAX_UID
 from ..errors import summarize_list
-from ..labels import decode_uids, fold_sid_pids
+from ..formats.labels import decode_uids, fold_sid_pids
 from ..specs import DEFAULT, IGNORED, EvalSpec
 
 NO_SEGMENT = -1

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from pps_cli.dataset import build_images, images_json
+from pps_cli.demo.synth import generate_demo
+from pps_cli.formats.labels import decode_uids
 from pps_cli.io import read_png, read_uid_tiff, write_json, write_png, write_uid_tiff
-from pps_cli.labels import decode_uids
 from pps_cli.specs import EvalSpec, load_eval_spec
-from pps_cli.synth import generate_demo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Write the golden data of `pps panoptic`: inputs, then the reference's merge of them.
 
-Run with the pps venv (it writes inputs with pps_cli.synth, numpy, OpenCV and pycocotools), from the
+Run with the pps venv (it writes inputs with pps_cli.demo.synth, numpy, OpenCV and pycocotools), from the
 repository root:
 
     .venv/bin/python tests/golden/panoptic/make_golden.py
@@ -26,8 +26,8 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 from pps_cli.dataset import build_images, images_json
+from pps_cli.demo.synth import generate_demo
 from pps_cli.io import write_json, write_png
-from pps_cli.synth import generate_demo
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]

@@ -13,7 +13,7 @@ for case in cityscapes:cpp-default:parts cityscapes:cpp-grouped:parts_grouped pa
   d=$work/$dataset
   if [ ! -d "$d" ]; then
     # the same demo as tests/test_pipeline_golden.py; integer PASCAL image ids off (the reference drops them)
-    .venv/bin/python -c "from pps_cli.synth import generate_demo; generate_demo('$d', dataset='$dataset', num_images=3, height=128, width=256, seed=3, pascal_int_ids=False, mask_paths='root')"
+    .venv/bin/python -c "from pps_cli.demo.synth import generate_demo; generate_demo('$d', dataset='$dataset', num_images=3, height=128, width=256, seed=3, pascal_int_ids=False, mask_paths='root')"
     .venv/bin/pps images-json "$d/gt" -o "$d/images.json"
   fi
   S=$(.venv/bin/python -c "from pps_cli.specs import load_eval_spec; print(load_eval_spec('$spec').path)")

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from pps_cli.dataset import build_images, images_json
+from pps_cli.demo.synth import gt_eval_labels, make_scene, predict_pps
 from pps_cli.io import read_uid_tiff, write_json, write_png, write_uid_tiff
 from pps_cli.specs import load_eval_spec
-from pps_cli.synth import gt_eval_labels, make_scene, predict_pps
 
 HERE = Path(__file__).resolve().parent
 REF_TOOLS = HERE.parents[2] / "tools" / "reference"

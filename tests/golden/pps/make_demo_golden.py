@@ -5,7 +5,7 @@ Run from the repository root with the pps venv (it calls the reference venv for 
     .venv/bin/python tests/golden/pps/make_demo_golden.py
 
 Writes tests/golden/pps/demo-cityscapes/ and demo-pascal/: images.json, parts/ (and parts_grouped/ for
-cityscapes) from ``pps_cli.synth.generate_demo`` (3 images of 128x64), panoptic/ + panoptic.json made
+cityscapes) from ``pps_cli.demo.synth.generate_demo`` (3 images of 128x64), panoptic/ + panoptic.json made
 from the demo's PPS predictions (one segment per (class, instance), random 24-bit ids; see
 benchmarks/bench_pps.py:panoptic_from_pps), and expected-<spec>/ from tools/reference/ref_merge_pps.py.
 """
@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_pps import make_panoptic_inputs  # noqa: E402
 
 from pps_cli.dataset import build_images, images_json  # noqa: E402
+from pps_cli.demo.synth import generate_demo  # noqa: E402
 from pps_cli.io import write_json  # noqa: E402
 from pps_cli.specs import load_eval_spec  # noqa: E402
-from pps_cli.synth import generate_demo  # noqa: E402
 
 REFENV_PYTHON = "/work/refenv/bin/python"
 CASES = {"cityscapes": ("cpp-default", "cpp-grouped"), "pascal": ("ppp-default",)}

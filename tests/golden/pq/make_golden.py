@@ -37,7 +37,7 @@ def ref(python: str, *args: str) -> None:
 
 def make_demo(name: str, python: str, scratch: Path) -> None:
     """Demo GT + predictions through `pps run`; keep GT TIFFs, panoptic and PPS predictions, COCO GT."""
-    from pps_cli.synth import generate_demo
+    from pps_cli.demo.synth import generate_demo
 
     dataset, spec, spec_file, seed = DEMOS[name]
     raw = scratch / name

@@ -21,10 +21,10 @@ import numpy as np
 import yaml
 from numpy.typing import ArrayLike, NDArray
 
-from .constants import VOID
-from .errors import PpsError
-from .io import read_bytes
-from .specs import EvalSpec
+from ..constants import VOID
+from ..errors import PpsError
+from ..io import read_bytes
+from ..specs import EvalSpec
 
 IdSpaceKind = Literal["eval", "contiguous", "mapping"]
 NUM_IDS = 256

@@ -24,7 +24,7 @@ the pixels and categories of the segments are the same.
 
 Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box (on a
 transposed canvas, where decoded RLE boxes are contiguous). Label maps are piecewise constant, so the
-rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.runs`): the
+rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.merge.runs`): the
 histogram of unassigned classes, the stuff lookup and the boxes cost about one pass over the image.
 """
 
@@ -39,12 +39,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import ROW_STEP
-from .constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
-from .dataset import ImageInfo, match_files
-from .errors import PpsError, summarize_list
-from .idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
-from .instances import (
+from ..constants import CONFIDENCE_THRESHOLD, OVERLAP_THRESHOLD, PANOPTIC_DIR, PANOPTIC_JSON, STUFF_AREA_LIMIT
+from ..dataset import ImageInfo, match_files
+from ..errors import PpsError, summarize_list
+from ..formats.checks import ROW_STEP
+from ..formats.idspaces import EVAL, UNKNOWN, IdSpace, check_id_space, id_table, label_lut
+from ..formats.instances import (
     InstanceFormat,
     InstanceRecord,
     InstanceSource,
@@ -53,11 +53,11 @@ from .instances import (
     find_instance_sources,
     load_instances,
 )
-from .io import list_files, read_json, read_png, staged_output, write_json, write_png
-from .labels import segment_id_to_rgb
-from .parallel import parallel_map
+from ..formats.labels import segment_id_to_rgb
+from ..io import list_files, read_json, read_png, staged_output, write_json, write_png
+from ..parallel import parallel_map
+from ..specs import EvalSpec
 from .runs import pixel_runs, run_boxes
-from .specs import EvalSpec
 
 NUM_SEGMENT_IDS = 1 << 24
 """Segment ids of COCO panoptic PNGs are R + 256 G + 256**2 B, so below 2**24."""
@@ -253,7 +253,7 @@ def _class_histogram(classes: NDArray[np.uint8], lengths: NDArray[np.intp]) -> N
 
 
 def segment_map_to_rgb(segment_map: NDArray[np.integer], num_segments: int) -> NDArray[np.uint8]:
-    """(H, W, 3) uint8 RGB of a segment id map (:func:`~pps_cli.labels.segment_id_to_rgb` per id).
+    """(H, W, 3) uint8 RGB of a segment id map (:func:`~pps_cli.formats.labels.segment_id_to_rgb` per id).
 
     ``num_segments`` is the largest id; below 2**16 the channels are the id's bytes, interleaved by OpenCV.
     """
@@ -280,7 +280,7 @@ class MergeSettings:
     overlap_thr: float = OVERLAP_THRESHOLD
     stuff_area_limit: int = STUFF_AREA_LIMIT
     semantic_lut: NDArray[np.uint8] | None = None
-    """Semantic id -> eval sid for semantic PNGs not in eval ids (:mod:`pps_cli.idspaces`)."""
+    """Semantic id -> eval sid for semantic PNGs not in eval ids (:mod:`pps_cli.formats.idspaces`)."""
 
     @classmethod
     def from_spec(
@@ -422,7 +422,7 @@ def merge_panoptic_files(
     """Merge every image of images.json; write ``out_dir/panoptic/*.png`` and ``out_dir/panoptic.json``.
 
     With ``overwrite=False`` an existing ``panoptic.json`` or output PNG is an error (nothing written).
-    ``semantic_ids`` and ``instance_ids`` say how the inputs' class ids are given (:mod:`pps_cli.idspaces`);
+    ``semantic_ids`` and ``instance_ids`` say how the inputs' class ids are given (:mod:`pps_cli.formats.idspaces`);
     eval ids that look like contiguous training ids are an error unless eval was chosen explicitly.
 
     Nothing is written unless every image succeeds. The output bytes do not depend on ``workers``.

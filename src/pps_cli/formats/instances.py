@@ -31,9 +31,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .dataset import ImageInfo, match_files
-from .errors import PpsError, summarize_list
-from .io import list_files, read_bytes, read_json, read_mask_png
+from ..dataset import ImageInfo, match_files
+from ..errors import PpsError, summarize_list
+from ..io import list_files, read_bytes, read_json, read_mask_png
 
 InstanceFormat = Literal["coco", "cityscapes"]
 MASK_FOREGROUND = 255

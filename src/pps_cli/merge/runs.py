@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .metrics.runs import run_starts
+from ..metrics.runs import run_starts
 
 
 def pixel_runs(*maps: NDArray[Any], row_length: int | None = None) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

@@ -27,16 +27,16 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import ROW_STEP, check_part_ids
-from .constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
-from .dataset import ImageInfo, match_files
-from .errors import PpsError, summarize_list
-from .io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
-from .metrics.runs import pack_predictions
-from .panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
-from .parallel import parallel_map
+from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
+from ..dataset import ImageInfo, match_files
+from ..errors import PpsError, summarize_list
+from ..formats.checks import ROW_STEP, check_part_ids
+from ..formats.panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
+from ..io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
+from ..metrics.runs import pack_predictions
+from ..parallel import parallel_map
+from ..specs import EvalSpec
 from .runs import pixel_runs
-from .specs import EvalSpec
 
 MAX_INSTANCES = 255
 """Most segments of one category in one image: the instance channel is uint8 and 0 means "none"."""
@@ -140,7 +140,7 @@ def merge_pps(
     Parameters
     ----------
     segment_map : (H, W) int
-        Panoptic segment ids (:func:`~pps_cli.labels.rgb_to_segment_id`), in 0..2**24-1.
+        Panoptic segment ids (:func:`~pps_cli.formats.labels.rgb_to_segment_id`), in 0..2**24-1.
     part_map : (H, W) uint8
         Flat part ids predicted by a part segmentation network.
     segment_ids, category_ids : (S,) int
@@ -221,7 +221,7 @@ class _MergeRuns(NamedTuple):
 
 
 def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """:func:`~pps_cli.checks.part_pair_counts` of the merged image, from its runs (no pass over the pixels).
+    """:func:`~pps_cli.formats.checks.part_pair_counts` of the merged image, from its runs (no pass over the pixels).
 
     Counts the pixels of each run that lie on the sampled rows (every ``ROW_STEP``-th, from row 0):
     before pixel ``x`` there are ``(x // (ROW_STEP * width)) * width + min(x % (ROW_STEP * width), width)``.
@@ -362,7 +362,7 @@ class ImageReport:
     empty_segment_ids: tuple[int, ...]
     """Ids listed in ``segments_info`` with no pixel in the PNG (they still count for the numbering)."""
     part_pairs: tuple[NDArray[np.int64], NDArray[np.int64]] = (np.empty(0, np.int64), np.empty(0, np.int64))
-    """Sparse (class, flat id) histogram for the parts check (:func:`~pps_cli.checks.part_pair_counts`)."""
+    """Sparse (class, flat id) histogram for the parts check (:func:`~pps_cli.formats.checks.part_pair_counts`)."""
 
 
 @dataclass(frozen=True)
@@ -486,7 +486,7 @@ def merge_pps_files(
     images : list of ImageInfo
         The images to merge (images.json); each needs an annotation and a part PNG.
     annotations : list of PanopticAnnotation
-        The panoptic JSON's annotations (:func:`~pps_cli.panoptic_json.load_panoptic_json`).
+        The panoptic JSON's annotations (:func:`~pps_cli.formats.panoptic_json.load_panoptic_json`).
     panoptic_json : path-like
         That JSON's path, named in errors.
     panoptic_dir : path-like
@@ -503,12 +503,12 @@ def merge_pps_files(
     on_image : callable, optional
         Called with each image id once its PNG is written (in images.json order).
     check_parts : bool
-        Fail when the part PNGs' flat ids mostly belong to other classes (:func:`~pps_cli.checks.check_part_ids`).
+        Fail when the part PNGs' flat ids mostly belong to other classes (:func:`~pps_cli.formats.checks.check_part_ids`).
 
     Raises
     ------
     PpsError
-        For any bad input (see :func:`check_annotation`, :func:`~pps_cli.panoptic_json.match_annotations`,
+        For any bad input (see :func:`check_annotation`, :func:`~pps_cli.formats.panoptic_json.match_annotations`,
         :func:`~pps_cli.dataset.match_files`; missing, unreadable or mis-sized PNGs; segment ids in a PNG
         that its ``segments_info`` does not list). Nothing is written then.
     """

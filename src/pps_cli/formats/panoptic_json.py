@@ -8,7 +8,7 @@ Two layouts (:func:`load_panoptic_inputs` reads either):
   a bare ``segments_info`` list or one annotation object.
 
 The PNGs may be RGB (segment id = R + 256 G + 256**2 B) or single-channel 8-bit or 16-bit ids
-(:func:`read_segment_map`). Category ids may be given in another id space (:mod:`pps_cli.idspaces`).
+(:func:`read_segment_map`). Category ids may be given in another id space (:mod:`pps_cli.formats.idspaces`).
 
 Any COCO panoptic output is accepted: ``{"annotations": [{"image_id", "file_name", "segments_info":
 [{"id", "category_id", ...}, ...], ...}, ...], ...}``. Other keys (``images``, ``categories``, ``area``,
@@ -33,12 +33,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .dataset import ImageInfo, match_files
-from .errors import PpsError, summarize_list
+from ..dataset import ImageInfo, match_files
+from ..errors import PpsError, summarize_list
+from ..io import list_files, png_header, read_bytes, read_json
+from ..specs import EvalSpec
 from .idspaces import UNKNOWN, IdSpace, check_id_space, id_table, to_eval_ids
-from .io import list_files, png_header, read_bytes, read_json
 from .labels import rgb_to_segment_id
-from .specs import EvalSpec
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ def locate_pngs(
 def remap_categories(
     annotations: list[PanopticAnnotation], table: NDArray[np.int16], *, space: IdSpace, where: str | os.PathLike[str]
 ) -> list[PanopticAnnotation]:
-    """Annotations with ``category_ids`` turned into eval sids through ``table`` (:func:`~pps_cli.idspaces.id_table`).
+    """Annotations with ``category_ids`` turned into eval sids through ``table`` (:func:`~pps_cli.formats.idspaces.id_table`).
 
     Raises
     ------
@@ -357,7 +357,7 @@ def load_panoptic_inputs(
     ------
     PpsError
         For unreadable inputs, and when eval-space category ids look like contiguous training ids
-        (see :func:`~pps_cli.idspaces.check_id_space`).
+        (see :func:`~pps_cli.formats.idspaces.check_id_space`).
     """
     if panoptic_json is None:
         source = Path(panoptic_dir)

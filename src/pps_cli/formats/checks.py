@@ -9,7 +9,7 @@ legitimate case:
 - PPS PNGs whose class and part channels look swapped, e.g. written BGR
   (:func:`channel_implausibility`, :func:`check_pps_channels`; ``--no-channel-check``).
 
-Contiguous-looking class ids are checked in :mod:`pps_cli.idspaces`.
+Contiguous-looking class ids are checked in :mod:`pps_cli.formats.idspaces`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .constants import NO_PART, VOID
-from .dataset import detect_layout
-from .errors import PpsError
-from .specs import BUNDLED_EVAL_SPECS, EvalSpec, load_eval_spec
+from ..constants import NO_PART, VOID
+from ..dataset import detect_layout
+from ..errors import PpsError
+from ..specs import BUNDLED_EVAL_SPECS, EvalSpec, load_eval_spec
 
 ROW_STEP = 4
 """Statistics of whole images are taken on every 4th row: fractions need no more, and it is 4x cheaper."""

@@ -24,12 +24,12 @@ import numpy as np
 from numpy.typing import NDArray
 from pycocotools import mask as mask_utils
 
-from .constants import MAX_SID, NO_PART, PART_FOR_NON_PARTS_CLASS, SID_PID_TABLE_SIZE, VOID
-from .dataset import CPP_GT_SUFFIX, CPP_IMAGE_SUFFIX
-from .errors import PpsError
-from .io import staged_output, write_bytes_atomic, write_json, write_png, write_uid_tiff
-from .labels import decode_uids, fold_sid_pids
-from .specs import IGNORED, DatasetSpec, EvalSpec, load_eval_spec
+from ..constants import MAX_SID, NO_PART, PART_FOR_NON_PARTS_CLASS, SID_PID_TABLE_SIZE, VOID
+from ..dataset import CPP_GT_SUFFIX, CPP_IMAGE_SUFFIX
+from ..errors import PpsError
+from ..formats.labels import decode_uids, fold_sid_pids
+from ..io import staged_output, write_bytes_atomic, write_json, write_png, write_uid_tiff
+from ..specs import IGNORED, DatasetSpec, EvalSpec, load_eval_spec
 
 __all__ = [
     "DEFAULT_EVAL_SPEC",

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from .constants import MAX_UID, NO_INFO
+from ..constants import MAX_UID, NO_INFO
 
 
 class DecodedUids(NamedTuple):

@@ -1,0 +1,1 @@
+"""The synthetic demo dataset of ``pps demo`` (:mod:`.synth`)."""
