@@ -2,10 +2,10 @@
 
 The outcome of every segment comes from the matching rules of the metric (PPS_REFERENCE.md
 section 7), on the same run-length encoding and GT decoding as :mod:`pps_cli.metrics.partpq`
-(:func:`~pps_cli.metrics.runs.pixel_runs` and its GT decoding are reused, not rewritten). The metric
-only returns counts, so :func:`segment_outcomes` repeats its matching loop and keeps, per
-segment, what the loop decided; ``tests/test_error_view.py`` checks that the counts of these
-outcomes equal :func:`~pps_cli.metrics.partpq.runs_stats` on every demo image and on hand-made cases.
+(:func:`~pps_cli.metrics.runs.pixel_runs`): :func:`segment_outcomes` reads the decisions of
+:func:`~pps_cli.metrics.partpq.match_segments`, the matching that
+:func:`~pps_cli.metrics.partpq.runs_stats` counts; ``tests/test_error_view.py`` checks that the
+counts of these outcomes equal the metric's on every demo image and on hand-made cases.
 
 Pixel codes (:func:`error_codes`), painted by :func:`colorize_errors`, in priority order:
 
@@ -30,9 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import NO_PART, VOID
-from .metrics.counts import FP_IGNORED_OVERLAP, MATCH_IOU
-from .metrics.partpq import PartPQStats, _ground_truth, runs_stats, summarize
-from .metrics.runs import PixelRuns, RunLabels, count, distinct, label_runs, lookup, pixel_runs
+from .metrics.partpq import PartPQStats, match_segments, runs_stats, summarize
+from .metrics.runs import PixelRuns, RunLabels, label_runs, lookup, pixel_runs
 from .specs import EvalSpec
 
 VOID_CODE, IGNORED, TP_OUTSIDE, TP, PART, FN, FP, FP_FN = range(8)
@@ -129,59 +128,16 @@ def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | Non
     GroundTruthError
         As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
-    if labels is None:
-        labels = label_runs(runs, spec)
-    gt = _ground_truth(labels.gt, spec)
-    length = runs.length
+    m = match_segments(runs, spec=spec, labels=labels)
+    matched = np.zeros(m.pred_sid.size, bool)
+    matched[m.match[m.match >= 0]] = True
+    gt_outcome = np.where(m.counted, np.where(m.match >= 0, _SEG_TP, _SEG_MISS), _SEG_IGNORED).astype(np.int8)
+    pred_outcome = np.where(matched, _SEG_TP, np.where(m.false_positive, _SEG_MISS, _SEG_IGNORED)).astype(np.int8)
+    gt = m.gt
     pred_part = (runs.pred >> 16).astype(np.int32)
-    pred_segment = labels.pred.segment
-    num_pred, num_gt = labels.pred.keys.size, gt.segment_sid.size
-    pred_sid = labels.pred.sid
-    in_pred = pred_segment >= 0
-    sid_of_pred = lookup(pred_sid, pred_segment, -1)
-    sid_of_gt = lookup(gt.segment_sid, gt.segment, -1)
-    in_g = (gt.segment >= 0) & ~lookup(gt.removed, gt.segment, True) & (gt.ignore != sid_of_gt)
-    g_area = count(gt.segment[in_g], length[in_g], num_gt)
-    p_area = count(pred_segment[in_pred], length[in_pred], num_pred)
-    void = in_pred & (gt.ignore == VOID)
-    p_void = count(pred_segment[void], length[void], num_pred)
-    own_crowd = in_pred & (gt.ignore == sid_of_pred)
-    p_crowd = count(pred_segment[own_crowd], length[own_crowd], num_pred)
-
-    pair = in_g & in_pred & (sid_of_gt == sid_of_pred)
-    pair_keys, pair_inverse = distinct(gt.segment[pair] * num_pred + pred_segment[pair])
-    pair_inter = count(pair_inverse, length[pair], pair_keys.size)
-    candidates: dict[int, list[tuple[int, int]]] = {}
-    for key, inter in zip(pair_keys.tolist(), pair_inter.tolist(), strict=True):
-        candidates.setdefault(key // num_pred, []).append((key % num_pred, inter))
-
-    gt_outcome = np.full(num_gt, _SEG_MISS, np.int8)
-    match = np.full(num_gt, -1, np.intp)
-    matched = np.zeros(num_pred, bool)
-    dropped_empty: set[int] = set()
-    for g in range(num_gt):
-        if gt.removed[g]:
-            gt_outcome[g] = _SEG_IGNORED
-            continue
-        c = int(spec.category_index[gt.segment_sid[g]])
-        if g_area[g] == 0 and c not in dropped_empty:
-            dropped_empty.add(c)  # the metric drops only the first all-crowd segment of a category
-            gt_outcome[g] = _SEG_IGNORED
-            continue
-        for p, inter in candidates.get(g, ()):
-            if matched[p]:
-                continue
-            if inter / (int(g_area[g]) + int(p_area[p]) - inter - int(p_void[p])) > MATCH_IOU:
-                matched[p] = True
-                match[g] = p
-                gt_outcome[g] = _SEG_TP
-                break
-
-    ignored = (p_void + p_crowd) / np.maximum(p_area, 1) > FP_IGNORED_OVERLAP
-    pred_outcome = np.where(matched, _SEG_TP, np.where(ignored, _SEG_IGNORED, _SEG_MISS)).astype(np.int8)
     return SegmentOutcomes(
-        gt.segment, pred_segment, in_g, gt.part, pred_part, gt_outcome, pred_outcome, match,
-        gt.segment_sid, pred_sid, gt.ignore,
+        gt.segment, m.pred_segment, m.in_g, gt.part, pred_part, gt_outcome, pred_outcome, m.match,
+        gt.segment_sid, m.pred_sid, gt.ignore,
     )  # fmt: skip
 
 

@@ -50,7 +50,9 @@ __all__ = [
     "GroundTruthError",
     "PartPQStats",
     "PartPQResult",
+    "SegmentMatching",
     "image_stats",
+    "match_segments",
     "runs_stats",
     "summarize",
     "mean_part_iou",
@@ -119,7 +121,7 @@ def image_stats(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, sp
     return runs_stats(pixel_runs(gt_uids, pred_pps), spec=spec)
 
 
-class _GroundTruth(NamedTuple):
+class GroundTruthRuns(NamedTuple):
     """Per-run GT labels and per-segment tables (segments sorted by (sid, iid))."""
 
     segment: NDArray[np.intp]  # (R,) GT segment of each run, -1 for void (non-evaluated sid)
@@ -129,7 +131,7 @@ class _GroundTruth(NamedTuple):
     removed: NDArray[np.bool_]  # (S,) parts-class segment without any part label
 
 
-def _ground_truth(decoded: GroundTruthUids, spec: EvalSpec) -> _GroundTruth:
+def ground_truth_runs(decoded: GroundTruthUids, spec: EvalSpec) -> GroundTruthRuns:
     """Turn the decoded distinct uids into per-run GT segments, parts and ignore values."""
     uids, inverse, sid, iid, sid_pid, _ = decoded
     eval_sid_pid = spec.sid_pid_to_eval[sid_pid]
@@ -153,7 +155,7 @@ def _ground_truth(decoded: GroundTruthUids, spec: EvalSpec) -> _GroundTruth:
     to_crowd = lookup(removed, segment, False) & (sid != 0)
     ignore[to_crowd] = sid[to_crowd]
 
-    return _GroundTruth(segment[inverse], part[inverse], ignore[inverse], segment_sid, removed)
+    return GroundTruthRuns(segment[inverse], part[inverse], ignore[inverse], segment_sid, removed)
 
 
 def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> PartPQStats:
@@ -180,16 +182,84 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = No
     - FP: unmatched P with ``|P ∩ (void ∪ crowd of s)| / |P| <= 0.5``; FN: GT segments - TP.
     """
     num_categories = len(spec.eval_sids)
-    stats = PartPQStats.zeros(num_categories)
     if runs.length.size == 0:
-        return stats
+        return PartPQStats.zeros(num_categories)
+    m = match_segments(runs, spec=spec, labels=labels)
+    gt = m.gt
+    category_of_gt = spec.category_index[gt.segment_sid].astype(np.intp)
+    parts: _PartsContext | None = None  # built on the first parts-class true positive
+    iou_sum = [0.0] * num_categories
+    for g in np.flatnonzero(m.match >= 0).tolist():  # ascending GT segment: the reference's summation order
+        sid = int(gt.segment_sid[g])
+        if spec.is_parts[sid]:
+            if parts is None:
+                pred_part = (runs.pred >> 16).astype(np.int32)
+                parts = _PartsContext(runs, gt, m.pred_segment, m.pred_sid.size, pred_part, m.in_g, spec)
+            iou_sum[category_of_gt[g]] += parts.mean_part_iou(g, int(m.match[g]), sid)
+        else:
+            iou_sum[category_of_gt[g]] += float(m.iou[g])
+    tp = np.bincount(category_of_gt[m.match >= 0], minlength=num_categories).astype(np.int64)
+    counted = np.bincount(category_of_gt[m.counted], minlength=num_categories).astype(np.int64)
+    fp_categories = spec.category_index[m.pred_sid[m.false_positive]].astype(np.intp)
+    fp = np.bincount(fp_categories, minlength=num_categories).astype(np.int64)
+    return PartPQStats(np.array(iou_sum, np.float64), tp, fp, counted - tp)
+
+
+class SegmentMatching(NamedTuple):
+    """The PartPQ matching of one image (S GT segments, P predicted segments, R runs).
+
+    Attributes
+    ----------
+    gt : GroundTruthRuns
+        Per run the GT segment, part and ignore value; per GT segment its sid and removal.
+    pred_segment : (R,) intp
+        Predicted segment of each run, -1 for classes the spec does not evaluate.
+    pred_sid : (P,) int32
+        Class of each predicted segment.
+    in_g : (R,) bool
+        The run counts in its GT segment (G = segment minus crowd of its class; not removed).
+    g_area, p_area, p_void, p_crowd : (S,), (P,), (P,), (P,) int64
+        Pixels of G, of P, of P on void and of P on crowd of its own class.
+    counted : (S,) bool
+        The GT segment counts (not removed, not the dropped all-crowd one of its class).
+    match : (S,) intp
+        Predicted segment matched to each GT segment, -1 if none.
+    iou : (S,) float64
+        IoU of each match (0 where none).
+    false_positive : (P,) bool
+        Unmatched and not mostly void or crowd.
+    """
+
+    gt: GroundTruthRuns
+    pred_segment: NDArray[np.intp]
+    pred_sid: NDArray[np.int32]
+    in_g: NDArray[np.bool_]
+    g_area: NDArray[np.int64]
+    p_area: NDArray[np.int64]
+    p_void: NDArray[np.int64]
+    p_crowd: NDArray[np.int64]
+    counted: NDArray[np.bool_]
+    match: NDArray[np.intp]
+    iou: NDArray[np.float64]
+    false_positive: NDArray[np.bool_]
+
+
+def match_segments(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> SegmentMatching:
+    """Match the GT and predicted segments of one image by the reference's rules (see :func:`runs_stats`).
+
+    Used by :func:`runs_stats` and by the error view, which shows every decision.
+
+    Raises
+    ------
+    GroundTruthError
+        When the GT uids break the label format or the DatasetSpec.
+    """
     if labels is None:
         labels = label_runs(runs, spec)
-    gt = _ground_truth(labels.gt, spec)
+    gt = ground_truth_runs(labels.gt, spec)
     length = runs.length
 
     # predicted segments: (class, instance) of evaluated classes, sorted by class then instance
-    pred_part = (runs.pred >> 16).astype(np.int32)
     pred_segment = labels.pred.segment
     num_pred = labels.pred.keys.size
     pred_sid = labels.pred.sid
@@ -215,47 +285,32 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = No
     for key, inter in zip(pair_keys.tolist(), pair_inter.tolist(), strict=True):
         candidates.setdefault(key // num_pred, []).append((key % num_pred, inter))
 
-    parts: _PartsContext | None = None  # built on the first parts-class true positive
+    counted = ~gt.removed
+    match = np.full(num_gt, -1, np.intp)
+    iou_of_match = np.zeros(num_gt, np.float64)
     matched = np.zeros(num_pred, bool)
-    iou_sum = [0.0] * num_categories
-    tp = [0] * num_categories
-    num_gt_per_category = [0] * num_categories
     dropped_empty = set()
-    for g in range(num_gt):
-        if gt.removed[g]:
-            continue
-        sid = int(gt.segment_sid[g])
-        c = int(spec.category_index[sid])
+    for g in np.flatnonzero(counted).tolist():
+        c = int(spec.category_index[gt.segment_sid[g]])
         if g_area[g] == 0 and c not in dropped_empty:
             dropped_empty.add(c)  # the reference drops only the first all-crowd segment per category
+            counted[g] = False
             continue
-        num_gt_per_category[c] += 1
         for p, inter in candidates.get(g, ()):
             if matched[p]:
                 continue
-            union = int(g_area[g]) + int(p_area[p]) - inter - int(p_void[p])
-            iou = inter / union
+            iou = inter / (int(g_area[g]) + int(p_area[p]) - inter - int(p_void[p]))
             if iou > MATCH_IOU:
                 matched[p] = True
-                tp[c] += 1
-                if spec.is_parts[sid]:
-                    if parts is None:
-                        parts = _PartsContext(runs, gt, pred_segment, num_pred, pred_part, in_g, spec)
-                    iou_sum[c] += parts.mean_part_iou(g, p, sid)
-                else:
-                    iou_sum[c] += iou
+                match[g] = p
+                iou_of_match[g] = iou
                 break
 
-    fp = [0] * num_categories
-    for p in np.flatnonzero(~matched).tolist():
-        if (int(p_void[p]) + int(p_crowd[p])) / int(p_area[p]) <= FP_IGNORED_OVERLAP:
-            fp[int(spec.category_index[pred_sid[p]])] += 1
-
-    return PartPQStats(
-        np.array(iou_sum, np.float64),
-        np.array(tp, np.int64),
-        np.array(fp, np.int64),
-        np.array(num_gt_per_category, np.int64) - np.array(tp, np.int64),
+    # int64 / int64 divides exactly as Python's int / int for counts below 2^53
+    mostly_ignored = (p_void + p_crowd) / np.maximum(p_area, 1) > FP_IGNORED_OVERLAP
+    false_positive = ~matched & ~mostly_ignored
+    return SegmentMatching(
+        gt, pred_segment, pred_sid, in_g, g_area, p_area, p_void, p_crowd, counted, match, iou_of_match, false_positive
     )
 
 
@@ -265,7 +320,7 @@ class _PartsContext:
     def __init__(
         self,
         runs: PixelRuns,
-        gt: _GroundTruth,
+        gt: GroundTruthRuns,
         pred_segment: NDArray[np.intp],
         num_pred: int,
         pred_part: NDArray[np.int32],
