@@ -1,4 +1,4 @@
-"""Label values with a fixed meaning, named once (see PPS_REFERENCE.md sections 1, 6 and 7)."""
+"""Label values with a fixed meaning, named once (see docs/formats.md and docs/metrics.md)."""
 
 VOID = 255
 """Void label in predictions: class channel of unassigned pixels, part channel of unlabeled parts."""

@@ -1,6 +1,6 @@
 """Dataset layouts, images.json, and exact matching of files to image ids.
 
-Layouts (PPS_REFERENCE.md section 3): Cityscapes-Panoptic-Parts keeps GT as
+Layouts (docs/formats.md, 'images.json'): Cityscapes-Panoptic-Parts keeps GT as
 ``<city>/<image_id>_gtFinePanopticParts.tif`` (images named ``<image_id>_gtFine_leftImg8bit.png``),
 PASCAL-Panoptic-Parts as ``<image_id>.tif`` (images named ``<image_id>.png``).
 """

@@ -1,7 +1,7 @@
 """Error views: which pixels are true positives, false positives, false negatives or ignored.
 
-The outcome of every segment comes from the matching rules of the metric (PPS_REFERENCE.md
-section 7), on the same run-length encoding and GT decoding as :mod:`pps_cli.metrics.partpq`
+The outcome of every segment comes from the matching rules of the metric (docs/metrics.md,
+'PartPQ'), on the same run-length encoding and GT decoding as :mod:`pps_cli.metrics.partpq`
 (:func:`~pps_cli.metrics.runs.pixel_runs`): :func:`segment_outcomes` reads the decisions of
 :func:`~pps_cli.metrics.partpq.match_segments`, the matching that
 :func:`~pps_cli.metrics.partpq.runs_stats` counts; ``tests/test_error_view.py`` checks that the

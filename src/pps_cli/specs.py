@@ -1,7 +1,7 @@
 """EvalSpec and DatasetSpec: pydantic models of the YAML files, loading, validation, lookup tables.
 
 The file models (:class:`EvalSpecFile`, :class:`DatasetSpecFile`) mirror the published YAML keys.
-:func:`load_eval_spec` validates them with the reference's rules (PPS_REFERENCE.md section 2) and
+:func:`load_eval_spec` validates them with the reference's rules (docs/formats.md, 'EvalSpec') and
 returns an :class:`EvalSpec` that also carries every derived lookup as a numpy array, built once.
 """
 
@@ -309,7 +309,7 @@ def load_eval_spec(name_or_path: str | os.PathLike[str]) -> EvalSpec:
     Raises
     ------
     PpsError
-        For unreadable or malformed files and for every rule of PPS_REFERENCE.md section 2.
+        For unreadable or malformed files and for every rule in docs/formats.md, 'EvalSpec'.
     """
     path, display_name = resolve_eval_spec_path(name_or_path)
     file: EvalSpecFile = _validate_file(EvalSpecFile, _read_yaml(path), path)

@@ -85,7 +85,7 @@ def image_stats(uids: NDArray[np.integer], spec: EvalSpec) -> GtStats:
     Parameters
     ----------
     uids : (H, W) int
-        Valid uids (PPS_REFERENCE.md section 1; check with :func:`~pps_cli.formats.labels.invalid_uids`).
+        Valid uids (docs/formats.md, 'Ground-truth uids'; check with :func:`~pps_cli.formats.labels.invalid_uids`).
     spec : EvalSpec
         Gives the things (crowd), the DatasetSpec folding and the sid_pid mapping.
 

@@ -121,7 +121,7 @@ def pred_label_planes(
     is_thing, is_parts : (256,) bool
         Per eval sid: its instance channel is shown (things) / its part channel is shown (parts
         classes). Stuff segments carry instance 1 and no-parts classes part 1 by convention
-        (PPS_REFERENCE.md section 6); showing those would only add noise.
+        (docs/formats.md, 'Merge: panoptic + parts -> PPS'); showing those would only add noise.
 
     Returns
     -------

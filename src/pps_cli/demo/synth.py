@@ -2,7 +2,7 @@
 
 :func:`generate_demo` writes a small dataset in the layouts of Cityscapes-Panoptic-Parts (CPP) or
 PASCAL-Panoptic-Parts (PPP) together with predictions in every input format pps accepts
-(PPS_REFERENCE.md sections 1, 3 and 4). The building blocks are public so tests and benchmarks can
+(docs/formats.md). The building blocks are public so tests and benchmarks can
 reuse them: :func:`make_scene` draws a ground-truth uid map, and the ``predict_*`` functions derive
 plausible, imperfect predictions from it.
 
@@ -829,7 +829,7 @@ def make_scene(
     part_void: bool | None = None,
     odd_pid: bool = False,
 ) -> NDArray[np.int32]:
-    """Draw a realistic-looking ground-truth uid map (PPS_REFERENCE.md section 1).
+    """Draw a realistic-looking ground-truth uid map (docs/formats.md, 'Ground-truth uids').
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Readers of instance segmentation predictions, and mask decoding into bounding-box crops.
 
-Formats (PPS_REFERENCE.md section 4):
+Formats (docs/formats.md, 'Prediction inputs'):
 
 - COCO results: ONE JSON list of ``{image_id, category_id, segmentation, score}`` (detectron2's
   ``coco_instances_results.json``), or a folder with one ``<image_id>.json`` list per image.

@@ -1,4 +1,4 @@
-"""Ground-truth uid codec (PPS_REFERENCE.md section 1), vectorized over arrays of any shape.
+"""Ground-truth uid codec (docs/formats.md, 'Ground-truth uids'), vectorized over arrays of any shape.
 
 A uid packs up to three labels: ``sid`` (1-2 digits), ``sid * 1000 + iid`` (4-5 digits) or
 ``sid * 100000 + iid * 100 + pid`` (6-7 digits). 3-digit values, negatives and values above

@@ -1,4 +1,4 @@
-"""Reading panoptic predictions and matching them to images.json (PPS_REFERENCE.md sections 4 and 10).
+"""Reading panoptic predictions and matching them to images.json (docs/inputs.md, 'Panoptic predictions').
 
 Two layouts (:func:`load_panoptic_inputs` reads either):
 

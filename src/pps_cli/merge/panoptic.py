@@ -1,4 +1,4 @@
-"""Merge semantic and instance predictions into COCO panoptic results (PPS_REFERENCE.md section 5).
+"""Merge semantic and instance predictions into COCO panoptic (docs/formats.md, 'Merge: semantic + instances -> panoptic').
 
 Two layers:
 

@@ -1,4 +1,4 @@
-"""Merge panoptic and part predictions into part-aware panoptic (PPS) PNGs (PPS_REFERENCE.md section 6).
+"""Merge panoptic and part predictions into part-aware panoptic (PPS) PNGs (docs/formats.md, 'Merge: panoptic + parts -> PPS').
 
 Two layers:
 
