@@ -18,9 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._compat import unique_values
-from ..constants import MAX_UID
 from ..errors import summarize_list
-from ..formats.labels import decode_uids, fold_sid_pids
+from ..formats.labels import decode_uids, fold_sid_pids, invalid_uids
 from ..specs import DEFAULT, IGNORED, EvalSpec
 
 NO_SEGMENT = -1
@@ -183,7 +182,7 @@ def decode_gt(uid: NDArray[np.int32], spec: EvalSpec) -> GroundTruthUids:
         ``countable_pids_groupings``, sid_pids absent from its folding table.
     """
     uids, inverse = distinct(uid)
-    bad = uids[(uids < 0) | ((uids >= 100) & (uids <= 999)) | (uids > MAX_UID)]
+    bad = invalid_uids(uids)
     if bad.size:
         raise GroundTruthError(
             f"invalid uids {summarize_list([str(v) for v in bad.tolist()])} "
