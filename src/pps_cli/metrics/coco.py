@@ -114,7 +114,9 @@ def predicted_segments(
         raise SegmentMismatchError(
             f"segment ids {summarize_list([str(v) for v in unlisted.tolist()])} are in the PNG but not in segments_info"
         )
-    area = count(position[inverse][position[inverse] >= 0], length[position[inverse] >= 0], pred.ids.size)
+    segment = position[inverse]
+    listed = segment >= 0
+    area = count(segment[listed], length[listed], pred.ids.size)
     absent = pred.ids[area == 0]
     if absent.size:
         raise SegmentMismatchError(
@@ -124,7 +126,7 @@ def predicted_segments(
     if unknown.size:
         listed = [f"{pred.ids[k]} (category_id {pred.category_id[k]!r})" for k in unknown.tolist()]
         raise SegmentMismatchError(f"segments {summarize_list(listed)} have a category_id not in {categories}")
-    return position[inverse], area
+    return segment, area
 
 
 class GtCheck(NamedTuple):
