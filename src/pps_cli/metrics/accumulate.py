@@ -237,9 +237,8 @@ def image_stats(
     """
     metrics = check_metrics(metrics)
     runs = pixel_runs(gt_uids, pred_pps)
-    class_pixels = predicted_class_pixels(runs)
     if runs.length.size == 0:
-        return ImageStats(**{**ImageStats.zeros(spec, metrics).__dict__, "class_pixels": class_pixels})
+        return ImageStats.zeros(spec, metrics)
     labels = label_runs(runs, spec)
     miou = "miou" in metrics
     return ImageStats(
@@ -248,5 +247,5 @@ def image_stats(
         runs_pq_stats(runs, spec=spec, labels=labels) if "pq" in metrics else None,
         scene_confusion(runs, spec=spec, labels=labels) if miou else None,
         part_confusion(runs, spec=spec, labels=labels) if miou else None,
-        class_pixels,
+        predicted_class_pixels(runs),
     )
