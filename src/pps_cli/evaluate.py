@@ -82,26 +82,45 @@ def find_jobs(images: list[ImageInfo], gt_dir: str | os.PathLike[str], pred_dir:
         ``pred_dir``), or an image with several prediction files.
     """
     gt_dir, pred_dir = Path(gt_dir), Path(pred_dir)
-    gt_files = find_gt_files(gt_dir)
-    missing_gt = [image.key for image in images if image.key not in gt_files]
-    if missing_gt:
-        raise PpsError(
-            gt_dir, f"no ground-truth file for {len(missing_gt)} of {len(images)} images: {summarize_list(missing_gt)}"
-        )
+    gt_files = gt_files_of(images, gt_dir)
     pred_files, _ = match_files(images, list_files(pred_dir, PREDICTION_SUFFIXES), root=pred_dir, what="prediction PNG")
     return [ImageJob(image, gt_files[image.key], pred_files[image.key]) for image in images]
 
 
+def gt_files_of(images: list[ImageInfo], gt_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """The GT TIFFs of ``gt_dir`` by image key (:func:`~pps_cli.dataset.find_gt_files`), every image having one.
+
+    Raises
+    ------
+    PpsError
+        Naming ``gt_dir`` and listing every image without GT file.
+    """
+    gt_files = find_gt_files(gt_dir)
+    missing = [image.key for image in images if image.key not in gt_files]
+    if missing:
+        raise PpsError(gt_dir, f"no ground-truth file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
+    return gt_files
+
+
+def check_same_size(pred: NDArray, pred_path: Path, gt_shape: tuple[int, ...], gt_path: Path) -> None:
+    """Raise PpsError naming ``pred_path`` when the prediction's (H, W) is not the GT's."""
+    if pred.shape[:2] != gt_shape[:2]:
+        raise PpsError(
+            pred_path, f"size {pred.shape[1]}x{pred.shape[0]}, expected {gt_shape[1]}x{gt_shape[0]} (the size of {gt_path})"
+        )
+
+
+def read_gt_and_prediction(gt_path: Path, pred_path: Path) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """Read a GT uid TIFF and a 3-channel prediction PNG, checking that their sizes agree."""
+    gt = read_uid_tiff(gt_path)
+    pred = read_png(pred_path, channels=3)
+    check_same_size(pred, pred_path, gt.shape, gt_path)
+    return gt, pred
+
+
 def read_image_pair(job: ImageJob) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
     """Read the GT uids and the 3-channel prediction of one image, checking that their sizes agree."""
-    gt = read_uid_tiff(job.gt_path)
-    pred = read_png(job.pred_path, channels=3)
-    if pred.shape[:2] != gt.shape:
-        raise PpsError(
-            job.pred_path,
-            f"size {pred.shape[1]}x{pred.shape[0]}, expected {gt.shape[1]}x{gt.shape[0]} (the size of {job.gt_path})",
-        )
-    return gt, pred
+    return read_gt_and_prediction(job.gt_path, job.pred_path)
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .dataset import ImageInfo, build_images, find_gt_files
+from .dataset import ImageInfo, build_images
 from .errors import PpsError, summarize_list
-from .io import dumps_json, read_json, read_png, read_uid_tiff
+from .evaluate import check_same_size, gt_files_of, read_gt_and_prediction
+from .io import dumps_json, read_json, read_png
 from .metrics.coco import GtCheck, SegmentMismatchError, SegmentsInfo, coco_image_stats, id_runs, predicted_segments
 from .metrics.pq import (
     Category,
@@ -236,11 +237,7 @@ def evaluate_coco_image(job: PqJob, context: PqContext) -> ImagePQ:
     """PQ statistics of one image against COCO panoptic GT (the worker of :func:`pq_evaluate`)."""
     gt_rgb = read_png(job.gt_path, channels=3)
     pred_rgb = read_png(job.pred_path, channels=3)
-    if gt_rgb.shape != pred_rgb.shape:
-        raise PpsError(
-            job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {gt_rgb.shape[1]}x{gt_rgb.shape[0]} "
-            f"(the size of {job.gt_path})"
-        )
+    check_same_size(pred_rgb, job.pred_path, gt_rgb.shape, job.gt_path)
     runs = id_runs(_segment_ids(gt_rgb), _segment_ids(pred_rgb), gt_mask=_RGB_ID_MASK, pred_mask=_RGB_ID_MASK)
     gt = segments_info(job.gt_segments or (), context.category_index, ground_truth=True)
     pred = segments_info(job.pred_segments, context.category_index, ground_truth=False)
@@ -255,13 +252,7 @@ def evaluate_pps_gt_image(job: PqJob, context: PqContext) -> ImagePQ:
     """PQ statistics of one image against PPS ground truth (uid TIFF), GT segments as docs/metrics.md says."""
     spec = context.spec
     assert spec is not None
-    uids = read_uid_tiff(job.gt_path)
-    pred_rgb = read_png(job.pred_path, channels=3)
-    if pred_rgb.shape[:2] != uids.shape:
-        raise PpsError(
-            job.pred_path, f"size {pred_rgb.shape[1]}x{pred_rgb.shape[0]}, expected {uids.shape[1]}x{uids.shape[0]} "
-            f"(the size of {job.gt_path})"
-        )
+    uids, pred_rgb = read_gt_and_prediction(job.gt_path, job.pred_path)
     runs = id_runs(uids, _segment_ids(pred_rgb), pred_mask=_RGB_ID_MASK)
     try:
         decoded = decode_gt(runs.gt.astype(np.int32), spec)
@@ -314,10 +305,7 @@ def coco_jobs(gt: PanopticFile, pred: PanopticFile, gt_dir: Path, pred_dir: Path
 
 def pps_gt_jobs(images: list[ImageInfo], gt_dir: Path, pred: PanopticFile, pred_dir: Path) -> list[PqJob]:
     """One job per image (images.json order): its uid TIFF and matched prediction."""
-    gt_files = find_gt_files(gt_dir)
-    missing = [image.key for image in images if image.key not in gt_files]
-    if missing:
-        raise PpsError(gt_dir, f"no ground-truth file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
+    gt_files = gt_files_of(images, gt_dir)
     matched = match_predictions([image.id for image in images], pred)
     return [
         PqJob(image.id, gt_files[image.key], None, pred_dir / p.file_name, p.segments)
