@@ -46,6 +46,11 @@ def test_stats_add_up():
     assert (total.num_images, total.images[PERSON], total.instances[PERSON], total.pixels[ROAD]) == (2, 2, 2, 2)
 
 
+def test_invalid_uids_are_rejected():
+    with pytest.raises(ValueError, match=r"^invalid uids -1, 123 \(3-digit, negative or > 9999999\)$"):
+        image_stats(np.array([[7, 123, -1, 123]], np.int32), CPP)
+
+
 def test_ppp_grouped_file_pids_are_folded_and_unknown_ones_rejected():
     # PPP aeroplane (sid 1): file pids 6..15 are engines, folded into one eval part
     uids = np.array([[100106, 100107, 100101]], np.int32)

@@ -85,7 +85,7 @@ def image_stats(uids: NDArray[np.integer], spec: EvalSpec) -> GtStats:
     Parameters
     ----------
     uids : (H, W) int
-        Valid uids (docs/formats.md, 'Ground-truth uids'; check with :func:`~pps_cli.formats.labels.invalid_uids`).
+        GT uids (docs/formats.md, 'Ground-truth uids').
     spec : EvalSpec
         Gives the things (crowd), the DatasetSpec folding and the sid_pid mapping.
 
@@ -97,9 +97,13 @@ def image_stats(uids: NDArray[np.integer], spec: EvalSpec) -> GtStats:
     Raises
     ------
     ValueError
-        When a sid_pid is absent from the DatasetSpec's folding table (PPP), as for PartPQ.
+        For invalid uids (3-digit, negative or > 9999999; checked on the distinct values), and when a
+        sid_pid is absent from the DatasetSpec's folding table (PPP), as for PartPQ.
     """
     values, counts = np.unique(np.asarray(uids, np.int32), return_counts=True)
+    bad = invalid_uids(values)
+    if bad.size:
+        raise ValueError(f"invalid uids {summarize_list([str(v) for v in bad.tolist()], 5)} (3-digit, negative or > 9999999)")
     counts = counts.astype(np.int64)
     decoded = decode_uids(values)
     sid = decoded.sid
@@ -134,9 +138,6 @@ def image_stats(uids: NDArray[np.integer], spec: EvalSpec) -> GtStats:
 def _stats_of_file(path: Path, spec: EvalSpec) -> GtStats:
     """Worker: read one GT TIFF, check it, count it."""
     uids = read_uid_tiff(path)
-    bad = invalid_uids(uids)
-    if bad.size:
-        raise PpsError(path, f"invalid uids {summarize_list([str(v) for v in bad.tolist()], 5)} (3-digit, negative or > 9999999)")
     try:
         return image_stats(uids, spec)
     except ValueError as e:
