@@ -20,12 +20,11 @@ from numpy.typing import NDArray
 
 from ..constants import METRICS as METRICS
 from ..specs import EvalSpec
+from .counts import COUNT_FIELDS
 from .miou import flat_part_ids, part_confusion, scene_confusion
 from .partpq import PartPQStats, runs_stats
 from .pq import PQStats, runs_pq_stats
 from .runs import label_runs, pixel_runs, predicted_class_pixels
-
-_COUNT_FIELDS = ("iou_sum", "tp", "fp", "fn")
 
 
 def check_metrics(metrics: Iterable[str]) -> tuple[str, ...]:
@@ -143,7 +142,7 @@ class ImageStats:
         """
 
         def counts(stats: PartPQStats | PQStats | None) -> dict[str, list] | None:
-            return None if stats is None else {name: getattr(stats, name).tolist() for name in _COUNT_FIELDS}
+            return None if stats is None else {name: getattr(stats, name).tolist() for name in COUNT_FIELDS}
 
         def matrix(m: NDArray[np.int64] | None) -> list | None:
             return None if m is None else m.tolist()
@@ -190,11 +189,11 @@ class ImageStats:
             shape = shapes[what]
             if shape is None:
                 return array(value, None, np.int64, what)
-            if not isinstance(value, dict) or set(value) != set(_COUNT_FIELDS):
-                raise ValueError(f"{what}: expected an object with keys {', '.join(_COUNT_FIELDS)}")
+            if not isinstance(value, dict) or set(value) != set(COUNT_FIELDS):
+                raise ValueError(f"{what}: expected an object with keys {', '.join(COUNT_FIELDS)}")
             return stats_type(
                 *(array(value[name], shape, np.float64 if name == "iou_sum" else np.int64, f"{what}.{name}")
-                  for name in _COUNT_FIELDS)
+                  for name in COUNT_FIELDS)
             )
 
         return cls(

@@ -21,7 +21,8 @@ MATCH_IOU = 0.5
 FP_IGNORED_OVERLAP = 0.5
 """An unmatched predicted segment is not an FP when more than this fraction of it is void or crowd."""
 
-_FIELDS = ("iou_sum", "tp", "fp", "fn")
+COUNT_FIELDS = ("iou_sum", "tp", "fp", "fn")
+"""The fields of :class:`MatchCounts`, in order."""
 
 Counts = TypeVar("Counts", bound="MatchCounts")
 
@@ -70,6 +71,6 @@ class MatchCounts:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(np.array_equal(getattr(self, name), getattr(other, name)) for name in _FIELDS)
+        return all(np.array_equal(getattr(self, name), getattr(other, name)) for name in COUNT_FIELDS)
 
     __hash__ = None  # type: ignore[assignment]
