@@ -106,8 +106,13 @@ def _integer_map(value: Any, name: str, *, what: str, shape: tuple[int, ...] | N
     return array
 
 
-def _in_range(array: NDArray[np.integer], low: int, high: int) -> bool:
-    return array.size == 0 or (int(array.min()) >= low and int(array.max()) <= high)
+def _require_range(array: NDArray[np.integer], low: int, high: int, *, name: str, expected: str) -> None:
+    """Raise ValueError (``Expected argument `name` to hold expected, but got values from ...``) unless
+    every value is in ``low..high``."""
+    if array.size and (int(array.min()) < low or int(array.max()) > high):
+        raise ValueError(
+            f"Expected argument `{name}` to hold {expected}, but got values from {int(array.min())} to {int(array.max())}"
+        )
 
 
 def check_gt(gt_uids: Any) -> NDArray[np.int32]:
@@ -121,11 +126,7 @@ def check_gt(gt_uids: Any) -> NDArray[np.int32]:
     """
     array = _integer_map(gt_uids, "gt_uids", what="integer uids")
     if array.dtype != np.int32:
-        if not _in_range(array, _INT32.min, _INT32.max):
-            raise ValueError(
-                f"Expected argument `gt_uids` to hold uids in 0..{MAX_UID}, but got values from "
-                f"{int(array.min())} to {int(array.max())}"
-            )
+        _require_range(array, _INT32.min, _INT32.max, name="gt_uids", expected=f"uids in 0..{MAX_UID}")
         array = array.astype(np.int32)
     return array
 
@@ -150,11 +151,7 @@ def check_pps(pps_prediction: Any, shape: tuple[int, int]) -> NDArray[np.uint8]:
             f"([class, instance, part] per pixel, the size of `gt_uids`), but got {_describe(array)}{hint}"
         )
     if array.dtype != np.uint8:
-        if not _in_range(array, 0, 255):
-            raise ValueError(
-                f"Expected argument `pps_prediction` to hold values in 0..255, but got values from "
-                f"{int(array.min())} to {int(array.max())}"
-            )
+        _require_range(array, 0, 255, name="pps_prediction", expected="values in 0..255")
         array = array.astype(np.uint8)
     return array
 
@@ -308,16 +305,10 @@ class Evaluator:
         segments = _integer_map(panoptic_ids, "panoptic_ids", what="integer segment ids", shape=shape)
         shape = segments.shape
         parts = _integer_map(part_ids, "part_ids", what="integer flat part ids", shape=shape)
-        if not _in_range(segments, 0, NUM_SEGMENT_IDS - 1):
-            raise ValueError(
-                f"Expected argument `panoptic_ids` to hold segment ids in 0..{NUM_SEGMENT_IDS - 1}, but got values "
-                f"from {int(segments.min())} to {int(segments.max())}"
-            )
-        if not _in_range(parts, 0, 255):
-            raise ValueError(
-                f"Expected argument `part_ids` to hold flat part ids in 0..255, but got values from "
-                f"{int(parts.min())} to {int(parts.max())}"
-            )
+        _require_range(
+            segments, 0, NUM_SEGMENT_IDS - 1, name="panoptic_ids", expected=f"segment ids in 0..{NUM_SEGMENT_IDS - 1}"
+        )
+        _require_range(parts, 0, 255, name="part_ids", expected="flat part ids in 0..255")
         ids, given = _segments(segments_info)
         categories = self._eval_categories(given, category_ids)
         counts = np.bincount(categories, minlength=256) if categories.size else np.zeros(256, np.int64)
