@@ -90,6 +90,13 @@ def say(message: str, *, console: Console | None = None) -> None:
     (console or out).print(message, markup=False, highlight=False, soft_wrap=True)
 
 
+def say_wrote(*paths: Path | None, console: Console) -> None:
+    """``wrote PATH`` for each output given, except ``-`` (standard output)."""
+    for path in paths:
+        if path is not None and os.fspath(path) != STDOUT:
+            say(f"wrote {path}", console=console)
+
+
 def human_console(*paths: Path | None) -> Console:
     """Where tables and success lines go: stdout, or stderr when an output is written to stdout (``-o -``)."""
     return err if any(p is not None and os.fspath(p) == STDOUT for p in paths) else out
