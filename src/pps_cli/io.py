@@ -68,7 +68,7 @@ def _os_problem(e: OSError) -> str:
     """An OS error in words, without the file name (the caller names the file)."""
     if isinstance(e, NotADirectoryError | FileExistsError) and e.errno in (errno.ENOTDIR, errno.EEXIST):
         return "a parent folder is a file"
-    return (e.strerror or str(e)).lower() if e.strerror else str(e)
+    return e.strerror.lower() if e.strerror else str(e)
 
 
 def write_output(path: str | os.PathLike[str], data: bytes) -> None:
