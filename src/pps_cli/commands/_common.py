@@ -49,7 +49,6 @@ from rich.text import Text
 
 from ..constants import BUNDLED_EVAL_SPECS, STDOUT
 from ..errors import PpsError, summarize_list
-from ..parallel import default_workers
 
 if TYPE_CHECKING:
     from ..specs import EvalSpec
@@ -372,6 +371,8 @@ def load_spec(name_or_path: str) -> EvalSpec:
 
 
 def resolve_workers(workers: int | None) -> int:
+    from ..parallel import default_workers  # multiprocessing: imported when a command runs, not for --help
+
     return default_workers() if workers is None else workers
 
 
