@@ -63,6 +63,9 @@ def test_load_images_accepts_image_id_and_int_ids(tmp_path):
     write_json(tmp_path / "w.json", {"images": [{"id": "a", "height": 1}]})
     with pytest.raises(PpsError, match=r"images\[0\] \(id a\): needs integer 'width' and 'height'"):
         load_images(tmp_path / "w.json")
+    (tmp_path / "inf.json").write_text('{"images": [{"id": "a", "width": Infinity, "height": 1}]}')
+    with pytest.raises(PpsError, match=r"images\[0\] \(id a\): needs integer 'width' and 'height'"):
+        load_images(tmp_path / "inf.json")
 
 
 def test_match_files_is_exact_not_substring(tmp_path):

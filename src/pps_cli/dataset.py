@@ -139,7 +139,7 @@ def load_images(path: str | os.PathLike[str], *, sizes: bool = True) -> list[Ima
                 continue
             width, height = int(entry["width"]), int(entry["height"])
             file_name = str(entry.get("file_name", f"{image_id}.png"))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which json reads
             raise PpsError(path, f"images[{n}] (id {image_id}): needs integer 'width' and 'height'") from None
         if width <= 0 or height <= 0:
             raise PpsError(path, f"images[{n}] (id {image_id}): size {width}x{height} is not positive")
