@@ -215,7 +215,11 @@ def parse_ids(ids: str) -> list[str]:
     In a file, blank lines and lines starting with ``#`` are skipped.
     """
     path = Path(ids)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # a long list is too long a file name (ENAMETOOLONG): it is a list
+        is_file = False
+    if is_file:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
