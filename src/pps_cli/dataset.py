@@ -96,7 +96,7 @@ def build_images(gt_dir: str | os.PathLike[str], layout: Layout | Literal["auto"
     """images.json entries for a GT folder, sorted by id; sizes come from the TIFF headers."""
     gt_dir = Path(gt_dir)
     if layout == "auto":
-        layout = detect_layout(gt_dir) if gt_dir.is_dir() else "pascal"
+        layout = detect_layout(gt_dir) if os.path.isdir(gt_dir) else "pascal"
     gt_files = find_gt_files(gt_dir, layout)
     images, unreadable = [], []
     for image_id, path in gt_files.items():

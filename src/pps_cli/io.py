@@ -520,8 +520,8 @@ def list_files(root: str | os.PathLike[str], suffixes: tuple[str, ...], *, recur
     paths returned go through the links, as the user sees them.
     """
     root = Path(root)
-    if not root.is_dir():
-        raise PpsError(root, "folder not found" if not root.exists() else "not a folder")
+    if not os.path.isdir(root):  # os.path, not Path: False (not an OSError) for a name too long
+        raise PpsError(root, "folder not found" if not os.path.exists(root) else "not a folder")
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     pending = [root]

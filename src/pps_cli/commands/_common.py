@@ -265,9 +265,13 @@ def _nearest_existing(path: Path) -> Path:
 def _check_place(output: Output) -> None:
     path = output.path
     assert path is not None
-    if path.is_dir() and not output.folder:
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as e:  # e.g. a name too long for the file system (Path.is_dir raises ENAMETOOLONG)
+        raise PpsError(path, f"cannot be used: {(e.strerror or str(e)).lower()} ({output.option})") from None
+    if is_dir and not output.folder:
         raise PpsError(path, f"is a folder, expected a file ({output.option})")
-    if path.exists() and not path.is_dir() and output.folder:
+    if exists and not is_dir and output.folder:
         raise PpsError(path, f"is a file, expected a folder ({output.option})")
     existing = _nearest_existing(path.parent if not output.folder else path)
     if existing.exists() and not existing.is_dir():
