@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pps_cli.dataset import ImageInfo, build_images, find_gt_files, load_images, match_files
+from pps_cli.dataset import ImageInfo, build_images, find_gt_files, load_images, match_files, parse_ids
 from pps_cli.errors import PpsError
 from pps_cli.io import write_json, write_uid_tiff
 
@@ -63,6 +63,19 @@ def test_load_images_accepts_image_id_and_int_ids(tmp_path):
     write_json(tmp_path / "w.json", {"images": [{"id": "a", "height": 1}]})
     with pytest.raises(PpsError, match=r"images\[0\] \(id a\): needs integer 'width' and 'height'"):
         load_images(tmp_path / "w.json")
+    (tmp_path / "inf.json").write_text('{"images": [{"id": "a", "width": Infinity, "height": 1}]}')
+    with pytest.raises(PpsError, match=r"images\[0\] \(id a\): needs integer 'width' and 'height'"):
+        load_images(tmp_path / "inf.json")
+
+
+def test_parse_ids_reads_a_list_or_a_file(tmp_path):
+    assert parse_ids(" a, b,,c ") == ["a", "b", "c"]
+    many = [f"frankfurt_000000_{i:06d}" for i in range(20)]  # longer than a file name may be
+    assert parse_ids(",".join(many)) == many
+    (tmp_path / "ids.txt").write_text("# chosen\na\n\n b \n")
+    assert parse_ids(str(tmp_path / "ids.txt")) == ["a", "b"]
+    with pytest.raises(PpsError, match="--ids: no image ids given"):
+        parse_ids(" , ")
 
 
 def test_match_files_is_exact_not_substring(tmp_path):

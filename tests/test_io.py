@@ -75,3 +75,11 @@ def test_staged_output_is_all_or_nothing(tmp_path):
     with io.staged_output(out) as stage:
         io.write_bytes_atomic(stage / "sub" / "a.png", b"1")
     assert (out / "sub" / "a.png").read_bytes() == b"1" and os.listdir(tmp_path) == ["out"]
+
+
+def test_list_files_names_a_missing_folder_even_when_its_name_is_too_long(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    for root, problem in [(tmp_path / "nope", "folder not found"), (tmp_path / ("a" * 300), "folder not found"),
+                          (tmp_path / "a_file", "not a folder")]:  # fmt: skip
+        with pytest.raises(PpsError, match=problem):
+            io.list_files(root, (".png",))

@@ -86,6 +86,7 @@ def visualize_args(demo: Path, out: Path, *extra: str) -> list[str]:
         "image-id-legend-in-visualize",
         "two-outputs-to-stdout",
         "overwrite-would-replace-the-current-folder",
+        "name-too-long",
     ],
 )
 def test_bad_output_paths_are_one_line_errors_before_any_work(demo, tmp_path, monkeypatch, case):
@@ -128,6 +129,10 @@ def test_bad_output_paths_are_one_line_errors_before_any_work(demo, tmp_path, mo
         monkeypatch.chdir(tmp_path / "a_folder")
         args = ["demo", str(tmp_path), "--overwrite"]
         expected = f"{tmp_path}: OUT_DIR holds the current folder, whose content --overwrite would replace"
+    elif case == "name-too-long":  # Path.is_dir raises ENAMETOOLONG instead of answering False
+        long = tmp_path / ("a" * 300 + ".json")
+        args = ["images-json", str(demo / "gt"), "-o", str(long)]
+        expected = f"{long}: cannot be used: file name too long (--output)"
     else:
         args = evaluate_args(demo, "-o", "-", "--per-image", "-")
         expected = "-: --output and --per-image cannot both write to standard output"

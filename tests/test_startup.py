@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "cv2", "yaml", "pycocotools", "isal", "pps_cli.demo.synth", "pps_cli.specs", "pps_cli.io")
+HEAVY = ("numpy", "cv2", "yaml", "pycocotools", "isal", "multiprocessing", "pps_cli.demo.synth", "pps_cli.specs", "pps_cli.io", "pps_cli.parallel")
 """What a command imports when it runs, never for help or option parsing. (Typer itself imports
 pydantic to convert some option values, so only the root help is checked for pydantic.)"""
 

@@ -57,9 +57,9 @@ def _unwrap(text: str | None) -> str | None:
     return "\n\n".join(paragraphs)
 
 
-def _tidy(command: Any, ctx: Any) -> None:
+def _tidy(params: Sequence[Any]) -> None:
     """Flags need no type placeholder (``<bool>``): give them an empty metavar, the help option too."""
-    for param in command.get_params(ctx):
+    for param in params:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
 
@@ -116,15 +116,13 @@ class PpsGroup(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False) and param.metavar is None:
-                param.metavar = ""
+        _tidy(params)
         return params
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            _tidy(command, ctx)
+            _tidy(command.get_params(ctx))
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:

@@ -96,7 +96,7 @@ def build_images(gt_dir: str | os.PathLike[str], layout: Layout | Literal["auto"
     """images.json entries for a GT folder, sorted by id; sizes come from the TIFF headers."""
     gt_dir = Path(gt_dir)
     if layout == "auto":
-        layout = detect_layout(gt_dir) if gt_dir.is_dir() else "pascal"
+        layout = detect_layout(gt_dir) if os.path.isdir(gt_dir) else "pascal"
     gt_files = find_gt_files(gt_dir, layout)
     images, unreadable = [], []
     for image_id, path in gt_files.items():
@@ -139,7 +139,7 @@ def load_images(path: str | os.PathLike[str], *, sizes: bool = True) -> list[Ima
                 continue
             width, height = int(entry["width"]), int(entry["height"])
             file_name = str(entry.get("file_name", f"{image_id}.png"))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which json reads
             raise PpsError(path, f"images[{n}] (id {image_id}): needs integer 'width' and 'height'") from None
         if width <= 0 or height <= 0:
             raise PpsError(path, f"images[{n}] (id {image_id}): size {width}x{height} is not positive")
@@ -215,7 +215,11 @@ def parse_ids(ids: str) -> list[str]:
     In a file, blank lines and lines starting with ``#`` are skipped.
     """
     path = Path(ids)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # a long list is too long a file name (ENAMETOOLONG): it is a list
+        is_file = False
+    if is_file:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

@@ -68,7 +68,7 @@ def _os_problem(e: OSError) -> str:
     """An OS error in words, without the file name (the caller names the file)."""
     if isinstance(e, NotADirectoryError | FileExistsError) and e.errno in (errno.ENOTDIR, errno.EEXIST):
         return "a parent folder is a file"
-    return (e.strerror or str(e)).lower() if e.strerror else str(e)
+    return e.strerror.lower() if e.strerror else str(e)
 
 
 def write_output(path: str | os.PathLike[str], data: bytes) -> None:
@@ -520,8 +520,8 @@ def list_files(root: str | os.PathLike[str], suffixes: tuple[str, ...], *, recur
     paths returned go through the links, as the user sees them.
     """
     root = Path(root)
-    if not root.is_dir():
-        raise PpsError(root, "folder not found" if not root.exists() else "not a folder")
+    if not os.path.isdir(root):  # os.path, not Path: False (not an OSError) for a name too long
+        raise PpsError(root, "folder not found" if not os.path.exists(root) else "not a folder")
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     pending = [root]

@@ -119,13 +119,11 @@ def _run_stages(
     if inputs.layout_check:
         check_layout(inputs.gt_dir, spec)
     images_path = stage / IMAGES_JSON
-    if inputs.ids is not None:
+    if inputs.images_json is not None and inputs.ids is None:
+        write_bytes_atomic(images_path, read_bytes(inputs.images_json))
+    else:
         listed = build_images(inputs.gt_dir) if inputs.images_json is None else load_images(inputs.images_json)
         write_json(images_path, images_json(select_images(listed, inputs.ids)))
-    elif inputs.images_json is None:
-        write_json(images_path, images_json(build_images(inputs.gt_dir)))
-    else:
-        write_bytes_atomic(images_path, read_bytes(inputs.images_json))
     images = load_images(images_path)
 
     if inputs.semantic_dir is not None and inputs.instances is not None:

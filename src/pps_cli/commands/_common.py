@@ -49,7 +49,6 @@ from rich.text import Text
 
 from ..constants import BUNDLED_EVAL_SPECS, STDOUT
 from ..errors import PpsError, summarize_list
-from ..parallel import default_workers
 
 if TYPE_CHECKING:
     from ..specs import EvalSpec
@@ -88,6 +87,13 @@ def user_errors() -> Iterator[None]:
 def say(message: str, *, console: Console | None = None) -> None:
     """Print a success line on stdout (or ``console``) as one line, however narrow the terminal or pipe."""
     (console or out).print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def say_wrote(*paths: Path | None, console: Console) -> None:
+    """``wrote PATH`` for each output given, except ``-`` (standard output)."""
+    for path in paths:
+        if path is not None and os.fspath(path) != STDOUT:
+            say(f"wrote {path}", console=console)
 
 
 def human_console(*paths: Path | None) -> Console:
@@ -259,9 +265,13 @@ def _nearest_existing(path: Path) -> Path:
 def _check_place(output: Output) -> None:
     path = output.path
     assert path is not None
-    if path.is_dir() and not output.folder:
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as e:  # e.g. a name too long for the file system (Path.is_dir raises ENAMETOOLONG)
+        raise PpsError(path, f"cannot be used: {(e.strerror or str(e)).lower()} ({output.option})") from None
+    if is_dir and not output.folder:
         raise PpsError(path, f"is a folder, expected a file ({output.option})")
-    if path.exists() and not path.is_dir() and output.folder:
+    if exists and not is_dir and output.folder:
         raise PpsError(path, f"is a file, expected a folder ({output.option})")
     existing = _nearest_existing(path.parent if not output.folder else path)
     if existing.exists() and not existing.is_dir():
@@ -365,6 +375,8 @@ def load_spec(name_or_path: str) -> EvalSpec:
 
 
 def resolve_workers(workers: int | None) -> int:
+    from ..parallel import default_workers  # multiprocessing: imported when a command runs, not for --help
+
     return default_workers() if workers is None else workers
 
 

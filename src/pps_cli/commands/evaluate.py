@@ -10,7 +10,7 @@ import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from ..constants import METRICS, STDOUT
+from ..constants import METRICS
 from ..errors import PpsError, summarize_list
 from ._common import (
     EvalSpecOption,
@@ -24,7 +24,7 @@ from ._common import (
     output_file,
     progress_bar,
     resolve_workers,
-    say,
+    say_wrote,
     user_errors,
     warn,
 )
@@ -130,9 +130,7 @@ def evaluate_command(
         write_files(files)
     human = human_console(output, per_image)
     human.print(render_tables(evaluation, tables, percent=percent))
-    for path in (output, per_image):
-        if path is not None and str(path) != STDOUT:
-            say(f"wrote {path}", console=human)
+    say_wrote(output, per_image, console=human)
 
 
 def warn_unknown_classes(evaluation: Evaluation, pred_dir: Path) -> None:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..constants import STDOUT
 from ..errors import PpsError
 from ._common import (
     OverwriteOption,
@@ -20,7 +19,7 @@ from ._common import (
     output_file,
     progress_bar,
     resolve_workers,
-    say,
+    say_wrote,
     user_errors,
     warn,
 )
@@ -108,8 +107,7 @@ def pq_command(
     if per_class:
         human.print(per_class_table(evaluation.result))
     human.print(pq_table(evaluation.result, title=f"PQ ({len(evaluation.image_ids)} images)"))
-    if output is not None and str(output) != STDOUT:
-        say(f"wrote {output}", console=human)
+    say_wrote(output, console=human)
 
 
 def _percent(value: float | None) -> str:

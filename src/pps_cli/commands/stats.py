@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..constants import STDOUT
 from ._common import (
     EvalSpecOption,
     OverwriteOption,
@@ -19,7 +18,7 @@ from ._common import (
     output_file,
     progress_bar,
     resolve_workers,
-    say,
+    say_wrote,
     user_errors,
 )
 from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
@@ -69,8 +68,7 @@ def stats_command(
     parts = parts_table(document)
     if parts.row_count:
         human.print(parts)
-    if output is not None and str(output) != STDOUT:
-        say(f"wrote {output}", console=human)
+    say_wrote(output, console=human)
 
 
 def _percent(part: int, whole: int) -> str:
