@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
+from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS
 from ..dataset import ImageInfo, match_files
 from ..errors import PpsError, summarize_list
-from ..formats.checks import ROW_STEP, check_part_ids
+from ..formats.checks import ROW_STEP, check_part_ids, counted_part_pairs
 from ..formats.panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
 from ..io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
 from ..metrics.runs import pack_predictions
@@ -233,12 +233,7 @@ def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_
 
     weights = sampled_before(runs.starts + runs.lengths) - sampled_before(runs.starts)
     keys = (runs.values.astype(np.int64) & 0xFF) << 8 | runs.flat_parts
-    counts = np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64)
-    flats = np.arange(NUM_FLAT_IDS)
-    counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # the pairs part_pair_counts keeps
-    counts[~counted.reshape(-1)] = 0
-    unique = np.flatnonzero(counts)
-    return unique.astype(np.int64), counts[unique]
+    return counted_part_pairs(np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64), is_parts)
 
 
 def _merge_with_runs(
