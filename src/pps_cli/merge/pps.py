@@ -31,7 +31,7 @@ from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS
 from ..dataset import ImageInfo, match_files
 from ..errors import PpsError, summarize_list
 from ..formats.checks import ROW_STEP, check_part_ids, counted_part_pairs
-from ..formats.panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
+from ..formats.panoptic_json import PanopticAnnotation, decode_segment_map, match_annotations
 from ..io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
 from ..metrics.runs import pack_predictions
 from ..parallel import parallel_map
@@ -396,8 +396,8 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
     header = png_header(data)
     if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
         panoptic = decode_png(data, job.panoptic_png, channels=3)
-    else:  # single-channel segment ids (or not a PNG: read_segment_map says what is wrong)
-        panoptic = read_segment_map(job.panoptic_png)
+    else:  # single-channel segment ids (or not a PNG: decode_segment_map says what is wrong)
+        panoptic = decode_segment_map(data, job.panoptic_png)
     _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
     part_map = read_png(job.part_png, channels=1)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
