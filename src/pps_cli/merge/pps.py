@@ -174,8 +174,7 @@ def merge_pps(
     if segment_map.ndim != 2 or not np.issubdtype(segment_map.dtype, np.integer):
         raise ValueError(f"segment_map must be (H, W) integer, got {segment_map.shape} {segment_map.dtype}")
     _check_part_map(part_map, segment_map.shape)
-    codes = np.ascontiguousarray(segment_map).reshape(-1)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=None)[0]
+    return _merge_with_runs(segment_map, part_map, segment_ids, category_ids, part_table=part_table, void=void)[0]
 
 
 def merge_pps_rgb(
@@ -204,9 +203,7 @@ def merge_pps_rgb(
     if panoptic_rgb.ndim != 3 or panoptic_rgb.shape[2] != 3 or panoptic_rgb.dtype != np.uint8:
         raise ValueError(f"panoptic_rgb must be (H, W, 3) uint8, got {panoptic_rgb.shape} {panoptic_rgb.dtype}")
     _check_part_map(part_map, panoptic_rgb.shape[:2])
-    # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
-    codes = pack_predictions(panoptic_rgb)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)[0]
+    return _merge_with_runs(panoptic_rgb, part_map, segment_ids, category_ids, part_table=part_table, void=void)[0]
 
 
 class _MergeRuns(NamedTuple):
@@ -239,14 +236,15 @@ def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_
 def _merge_with_runs(
     panoptic: NDArray[np.integer],
     part_map: NDArray[np.uint8],
-    segment_ids: Sequence[int],
-    category_ids: Sequence[int],
+    segment_ids: Sequence[int] | NDArray[np.integer],
+    category_ids: Sequence[int] | NDArray[np.integer],
     *,
     part_table: NDArray[np.uint8],
     void: int,
 ) -> tuple[PpsMerge, _MergeRuns]:
     """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs."""
     if panoptic.ndim == 3:
+        # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
         codes, id_mask = pack_predictions(panoptic), ID_MASK
     else:
         codes, id_mask = np.ascontiguousarray(panoptic).reshape(-1), None
