@@ -182,8 +182,8 @@ def plausibility_table(spec: EvalSpec) -> NDArray[np.bool_]:
     table = np.zeros((256, 256), bool)
     for sid in spec.eval_sids:
         if sid in spec.parts:
-            pids = np.flatnonzero(np.isin(np.arange(256), spec.flat_to_pid[sid][spec.flat_to_pid[sid] > 0]))
-            table[sid, pids] = True
+            pids = spec.flat_to_pid[sid]
+            table[sid, pids[pids > 0]] = True
             table[sid, [NO_PART, VOID, spec.ignore_label % 256]] = True
         else:
             table[sid] = True
