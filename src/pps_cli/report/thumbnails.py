@@ -26,7 +26,7 @@ from ..visualize import (
     resize_nearest,
     resize_plane,
 )
-from .runs import Run
+from .runs import Run, eval_spec_info
 
 THUMB_WIDTH = 300
 """Width in pixels of each embedded image (height keeps the aspect ratio)."""
@@ -57,9 +57,9 @@ def worst_records(run: Run, count: int) -> list[dict[str, Any]]:
 
 def run_spec(run: Run) -> EvalSpec | None:
     """The EvalSpec a run was evaluated with (its path, else its name), None when it cannot be loaded."""
-    spec = run.results.get("eval_spec") or {}
+    spec = eval_spec_info(run.results)
     for candidate in (spec.get("path"), spec.get("name")):
-        if candidate:
+        if isinstance(candidate, str) and candidate:
             try:
                 return load_eval_spec(candidate)
             except PpsError:
