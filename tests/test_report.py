@@ -255,3 +255,7 @@ def test_thumbnails_find_files_from_another_folder_or_say_why_not(runs, tmp_path
     assert images[0].gt is None and images[0].missing.startswith("file not found: out/pps/")
     page = _report(tmp_path, moved, "--worst", "1")
     assert "no images: file not found: out/pps/" in page
+    worst = min(lines, key=lambda line: line["PartPQ"])
+    worst["gt"] = 5  # not a path: said, not a TypeError
+    (moved / "per_image.jsonl").write_text(json.dumps(worst) + "\n")
+    assert worst_images(load_run(moved), 1, load_eval_spec("cpp-default"))[0].missing == "file not found: 5"

@@ -67,11 +67,11 @@ def run_spec(run: Run) -> EvalSpec | None:
     return None
 
 
-def _find(path: str | None, run: Run) -> Path | None:
+def _find(path: Any, run: Run) -> Path | None:
     """The file a per-image record names: as written (relative to the current folder), else the
     longest tail of it found under the results file's folder (``OUT/pps/x.png`` written by
     ``pps run -o OUT`` from another folder, or a moved output folder)."""
-    if not path:
+    if not isinstance(path, str) or not path:
         return None
     candidate = Path(path)
     if candidate.is_file():
