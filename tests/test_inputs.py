@@ -93,6 +93,9 @@ def test_mapping_file_json_and_yaml(tmp_path):
         assert space == IdSpace("mapping", ((0, 24), (1, 26)), str(tmp_path / name), True)
         assert id_table(space, CPP)[[0, 1, 2]].tolist() == [24, 26, -1]
     assert parse_id_space({5: 7}).mapping == ((5, 7),)
+    for key in (-1, 300):  # as in a file: -1 would otherwise remap void (table[-1])
+        with pytest.raises(PpsError, match=rf"^category_ids: training id {key} outside 0\.\.255$"):
+            parse_id_space({key: 24}, option="category_ids")
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,16 @@ def test_results_without_pq_and_miou_show_partpq_only(runs, tmp_path):
     assert pq["values"]["old"] is None and pq["winner"] is None and pq["delta"]["B"] is None
 
 
+def test_eval_spec_that_is_no_object_is_shown_as_unknown(runs, tmp_path):
+    a, _ = runs
+    doc = json.loads((a / "results.json").read_text())
+    doc["eval_spec"] = "cpp-default"  # a name only, not the {name, path, dataset_spec} object pps evaluate writes
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(doc))
+    page = _report(tmp_path, odd)
+    assert '<div class="title">PartPQ all</div>' in page
+
+
 def test_report_errors(runs, tmp_path, monkeypatch):
     a, _ = runs
     out = tmp_path / "r.html"
@@ -245,3 +255,7 @@ def test_thumbnails_find_files_from_another_folder_or_say_why_not(runs, tmp_path
     assert images[0].gt is None and images[0].missing.startswith("file not found: out/pps/")
     page = _report(tmp_path, moved, "--worst", "1")
     assert "no images: file not found: out/pps/" in page
+    worst = min(lines, key=lambda line: line["PartPQ"])
+    worst["gt"] = 5  # not a path: said, not a TypeError
+    (moved / "per_image.jsonl").write_text(json.dumps(worst) + "\n")
+    assert worst_images(load_run(moved), 1, load_eval_spec("cpp-default"))[0].missing == "file not found: 5"

@@ -106,7 +106,15 @@ def part_pair_counts(
     """
     keys = classes[::ROW_STEP].astype(np.uint16) << 8
     keys |= flat_parts[::ROW_STEP]
-    counts = np.bincount(keys.reshape(-1), minlength=1 << 16)
+    return counted_part_pairs(np.bincount(keys.reshape(-1), minlength=1 << 16), is_parts)
+
+
+def counted_part_pairs(counts: NDArray[np.integer], is_parts: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The sparse histogram of :func:`part_pair_counts` from a dense one.
+
+    ``counts`` is (65536,), indexed by ``class * 256 + flat id`` (modified in place); only pairs of a parts
+    class and a flat id other than 0 and 255 are kept.
+    """
     flats = np.arange(256)
     counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # (class, flat) pairs that count
     counts[~counted.reshape(-1)] = 0
@@ -174,8 +182,8 @@ def plausibility_table(spec: EvalSpec) -> NDArray[np.bool_]:
     table = np.zeros((256, 256), bool)
     for sid in spec.eval_sids:
         if sid in spec.parts:
-            pids = np.flatnonzero(np.isin(np.arange(256), spec.flat_to_pid[sid][spec.flat_to_pid[sid] > 0]))
-            table[sid, pids] = True
+            pids = spec.flat_to_pid[sid]
+            table[sid, pids[pids > 0]] = True
             table[sid, [NO_PART, VOID, spec.ignore_label % 256]] = True
         else:
             table[sid] = True

@@ -105,6 +105,9 @@ def parse_id_space(value: str | os.PathLike[str] | Mapping[int, int] | IdSpace |
             pairs = tuple(sorted((int(k), int(v)) for k, v in value.items()))
         except (TypeError, ValueError):
             raise PpsError(option, "mapping must be {training id: eval sid} with integers") from None
+        outside = [key for key, _ in pairs if not 0 <= key < NUM_IDS]
+        if outside:  # as in a mapping file: a negative id would index the table from its end, void included
+            raise PpsError(option, f"training id {outside[0]} outside 0..255")
         return IdSpace("mapping", pairs, "mapping", True)
     text = os.fspath(value)
     if text in ("eval", "contiguous"):

@@ -203,7 +203,11 @@ def read_segment_map(path: str | os.PathLike[str]) -> NDArray[np.int32]:
     PpsError
         Naming ``path``, for other PNG kinds (palette, alpha, 16-bit RGB) and unreadable files.
     """
-    data = read_bytes(path)
+    return decode_segment_map(read_bytes(path), path)
+
+
+def decode_segment_map(data: bytes, path: str | os.PathLike[str]) -> NDArray[np.int32]:
+    """:func:`read_segment_map` on the bytes of ``path``, already read."""
     header = png_header(data)
     if header is None:
         raise PpsError(path, "not a PNG file (bad signature)")

@@ -27,11 +27,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS, VOID
+from ..constants import NO_PART, PART_FOR_NON_PARTS_CLASS
 from ..dataset import ImageInfo, match_files
 from ..errors import PpsError, summarize_list
-from ..formats.checks import ROW_STEP, check_part_ids
-from ..formats.panoptic_json import PanopticAnnotation, match_annotations, read_segment_map
+from ..formats.checks import ROW_STEP, check_part_ids, counted_part_pairs
+from ..formats.panoptic_json import PanopticAnnotation, decode_segment_map, match_annotations
 from ..io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
 from ..metrics.runs import pack_predictions
 from ..parallel import parallel_map
@@ -174,8 +174,7 @@ def merge_pps(
     if segment_map.ndim != 2 or not np.issubdtype(segment_map.dtype, np.integer):
         raise ValueError(f"segment_map must be (H, W) integer, got {segment_map.shape} {segment_map.dtype}")
     _check_part_map(part_map, segment_map.shape)
-    codes = np.ascontiguousarray(segment_map).reshape(-1)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=None)[0]
+    return _merge_with_runs(segment_map, part_map, segment_ids, category_ids, part_table=part_table, void=void)[0]
 
 
 def merge_pps_rgb(
@@ -204,9 +203,7 @@ def merge_pps_rgb(
     if panoptic_rgb.ndim != 3 or panoptic_rgb.shape[2] != 3 or panoptic_rgb.dtype != np.uint8:
         raise ValueError(f"panoptic_rgb must be (H, W, 3) uint8, got {panoptic_rgb.shape} {panoptic_rgb.dtype}")
     _check_part_map(part_map, panoptic_rgb.shape[:2])
-    # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
-    codes = pack_predictions(panoptic_rgb)
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=ID_MASK)[0]
+    return _merge_with_runs(panoptic_rgb, part_map, segment_ids, category_ids, part_table=part_table, void=void)[0]
 
 
 class _MergeRuns(NamedTuple):
@@ -233,25 +230,21 @@ def _sampled_part_pairs(runs: _MergeRuns, width: int, is_parts: NDArray[np.bool_
 
     weights = sampled_before(runs.starts + runs.lengths) - sampled_before(runs.starts)
     keys = (runs.values.astype(np.int64) & 0xFF) << 8 | runs.flat_parts
-    counts = np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64)
-    flats = np.arange(NUM_FLAT_IDS)
-    counted = is_parts[:, None] & (flats != NO_PART) & (flats != VOID)  # the pairs part_pair_counts keeps
-    counts[~counted.reshape(-1)] = 0
-    unique = np.flatnonzero(counts)
-    return unique.astype(np.int64), counts[unique]
+    return counted_part_pairs(np.bincount(keys, weights=weights, minlength=1 << 16).astype(np.int64), is_parts)
 
 
 def _merge_with_runs(
     panoptic: NDArray[np.integer],
     part_map: NDArray[np.uint8],
-    segment_ids: Sequence[int],
-    category_ids: Sequence[int],
+    segment_ids: Sequence[int] | NDArray[np.integer],
+    category_ids: Sequence[int] | NDArray[np.integer],
     *,
     part_table: NDArray[np.uint8],
     void: int,
 ) -> tuple[PpsMerge, _MergeRuns]:
     """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs."""
     if panoptic.ndim == 3:
+        # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
         codes, id_mask = pack_predictions(panoptic), ID_MASK
     else:
         codes, id_mask = np.ascontiguousarray(panoptic).reshape(-1), None
@@ -401,8 +394,8 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
     header = png_header(data)
     if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
         panoptic = decode_png(data, job.panoptic_png, channels=3)
-    else:  # single-channel segment ids (or not a PNG: read_segment_map says what is wrong)
-        panoptic = read_segment_map(job.panoptic_png)
+    else:  # single-channel segment ids (or not a PNG: decode_segment_map says what is wrong)
+        panoptic = decode_segment_map(data, job.panoptic_png)
     _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
     part_map = read_png(job.part_png, channels=1)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")

@@ -18,7 +18,7 @@ from .. import __version__
 from ..error_view import CODE_COLORS, CODE_NAMES, FN, FP, FP_FN
 from . import charts
 from .compare import Comparison, compare
-from .runs import Run, available_class_metrics, class_names, class_value
+from .runs import Run, available_class_metrics, class_names, class_value, eval_spec_info
 from .thumbnails import run_spec, worst_images
 
 TEMPLATE = "report.html.j2"
@@ -92,7 +92,7 @@ def _cards(comparison: Comparison, runs: Sequence[Run]) -> list[dict[str, Any]]:
 
 
 def _run_info(run: Run, k: int) -> dict[str, Any]:
-    spec = run.results.get("eval_spec") or {}
+    spec = eval_spec_info(run.results)
     return {
         "label": run.label,
         "color": charts.run_color(k),

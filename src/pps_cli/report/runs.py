@@ -154,6 +154,12 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
+def eval_spec_info(results: dict[str, Any]) -> dict[str, Any]:
+    """The ``eval_spec`` object of a results file (name, path, dataset_spec); empty when absent or not an object."""
+    info = results.get("eval_spec")
+    return info if isinstance(info, dict) else {}
+
+
 def metric_value(results: dict[str, Any], key: str) -> float | None:
     """A summary value (one of :data:`SUMMARY_METRICS`), None when absent or undefined."""
     path = {

@@ -26,7 +26,7 @@ from ..visualize import (
     resize_nearest,
     resize_plane,
 )
-from .runs import Run
+from .runs import Run, eval_spec_info
 
 THUMB_WIDTH = 300
 """Width in pixels of each embedded image (height keeps the aspect ratio)."""
@@ -57,9 +57,9 @@ def worst_records(run: Run, count: int) -> list[dict[str, Any]]:
 
 def run_spec(run: Run) -> EvalSpec | None:
     """The EvalSpec a run was evaluated with (its path, else its name), None when it cannot be loaded."""
-    spec = run.results.get("eval_spec") or {}
+    spec = eval_spec_info(run.results)
     for candidate in (spec.get("path"), spec.get("name")):
-        if candidate:
+        if isinstance(candidate, str) and candidate:
             try:
                 return load_eval_spec(candidate)
             except PpsError:
@@ -67,11 +67,11 @@ def run_spec(run: Run) -> EvalSpec | None:
     return None
 
 
-def _find(path: str | None, run: Run) -> Path | None:
+def _find(path: Any, run: Run) -> Path | None:
     """The file a per-image record names: as written (relative to the current folder), else the
     longest tail of it found under the results file's folder (``OUT/pps/x.png`` written by
     ``pps run -o OUT`` from another folder, or a moved output folder)."""
-    if not path:
+    if not isinstance(path, str) or not path:
         return None
     candidate = Path(path)
     if candidate.is_file():
