@@ -189,6 +189,20 @@ def test_report_errors(runs, tmp_path, monkeypatch):
     assert (a / "results.json").read_bytes() == before
 
 
+@pytest.mark.parametrize("categories", [{"7": 3}, {"7": None, "8": [1]}, {"7": "road"}])
+def test_report_and_compare_refuse_categories_that_are_not_objects(runs, tmp_path, categories):
+    a, _ = runs
+    results = json.loads((a / "results.json").read_text())
+    results["categories"] = categories
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(results))
+    for command in (["report", str(broken), "-o", str(tmp_path / "r.html")], ["compare", str(broken), str(a)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().startswith(f"error: {broken}: 'categories' entries must be objects, got 7")
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_import_pps_cli_loads_neither_matplotlib_nor_jinja2():
     code = "import sys, pps_cli, pps_cli.cli; print('matplotlib' in sys.modules, 'jinja2' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == ["False", "False"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import PpsError
+from ..errors import PpsError, summarize_list
 from ..io import read_bytes, read_json
 
 RESULTS_NAME = "results.json"
@@ -102,6 +102,9 @@ def load_run(source: str | os.PathLike[str], label: str | None = None) -> Run:
     results = read_json(path)
     if not (isinstance(results, dict) and all(isinstance(results.get(key), dict) for key in ("summary", "categories"))):
         raise PpsError(path, "not a results file of pps evaluate (no 'summary' and 'categories'; write one with -o)")
+    malformed = [sid for sid, category in results["categories"].items() if not isinstance(category, dict)]
+    if malformed:
+        raise PpsError(path, f"'categories' entries must be objects, got {summarize_list(malformed)}")
     per_image_path = _per_image_path(path)
     per_image = read_per_image(per_image_path) if per_image_path is not None else None
     return Run(label or _default_label(source, path), path, results, per_image, per_image_path)
