@@ -30,8 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import NO_PART, VOID
-from .metrics.partpq import PartPQStats, match_segments, runs_stats, summarize
-from .metrics.runs import PixelRuns, RunLabels, label_runs, lookup, pixel_runs
+from .metrics.partpq import PartPQStats, SegmentMatching, match_segments, runs_stats, summarize
+from .metrics.runs import PixelRuns, RunLabels, lookup, pixel_runs
 from .specs import EvalSpec
 
 VOID_CODE, IGNORED, TP_OUTSIDE, TP, PART, FN, FP, FP_FN = range(8)
@@ -112,7 +112,9 @@ class SegmentOutcomes(NamedTuple):
         return tp, fp, fn
 
 
-def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> SegmentOutcomes:
+def segment_outcomes(
+    runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None, matching: SegmentMatching | None = None
+) -> SegmentOutcomes:
     """Match GT and predicted segments of one image as the metric does and keep every decision.
 
     Parameters
@@ -122,13 +124,15 @@ def segment_outcomes(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | Non
     spec : EvalSpec
     labels : RunLabels, optional
         :func:`pps_cli.metrics.runs.label_runs` of ``runs`` (computed when not given).
+    matching : SegmentMatching, optional
+        :func:`pps_cli.metrics.partpq.match_segments` of ``runs`` (computed when not given).
 
     Raises
     ------
     GroundTruthError
         As :func:`pps_cli.metrics.partpq.runs_stats`.
     """
-    m = match_segments(runs, spec=spec, labels=labels)
+    m = match_segments(runs, spec=spec, labels=labels) if matching is None else matching
     matched = np.zeros(m.pred_sid.size, bool)
     matched[m.match[m.match >= 0]] = True
     gt_outcome = np.where(m.counted, np.where(m.match >= 0, _SEG_TP, _SEG_MISS), _SEG_IGNORED).astype(np.int8)
@@ -208,9 +212,9 @@ def error_view(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8], *, spe
     shape = gt_uids.shape
     if runs.length.size == 0:
         return ErrorView(np.zeros(shape, np.uint8), np.zeros(shape, np.int64), runs_stats(runs, spec=spec), None)
-    labels = label_runs(runs, spec)
-    stats = runs_stats(runs, spec=spec, labels=labels)
-    outcomes = segment_outcomes(runs, spec=spec, labels=labels)
+    matching = match_segments(runs, spec=spec)  # shown and counted: matched once
+    stats = runs_stats(runs, spec=spec, matching=matching)
+    outcomes = segment_outcomes(runs, spec=spec, matching=matching)
     codes = run_codes(outcomes, spec=spec)
     from_pred = (codes == FP) | (codes == FP_FN) | ((codes == IGNORED) & (outcomes.pred_segment >= 0))
     segment = np.where(from_pred, outcomes.pred_segment + 1, -(outcomes.gt_segment + 2)).astype(np.int64)

@@ -158,11 +158,14 @@ def ground_truth_runs(decoded: GroundTruthUids, spec: EvalSpec) -> GroundTruthRu
     return GroundTruthRuns(segment[inverse], part[inverse], ignore[inverse], segment_sid, removed)
 
 
-def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None) -> PartPQStats:
+def runs_stats(
+    runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = None, matching: SegmentMatching | None = None
+) -> PartPQStats:
     """PartPQ statistics of one image given as :class:`PixelRuns`.
 
-    ``labels`` (:func:`~pps_cli.metrics.runs.label_runs` of ``runs``) is computed when not given;
-    the one-pass accumulator passes the labels it shares with the other metrics.
+    ``labels`` (:func:`~pps_cli.metrics.runs.label_runs` of ``runs``) and ``matching``
+    (:func:`match_segments`) are computed when not given; the one-pass accumulator passes the
+    labels it shares with the other metrics, the error view the matching it also shows.
 
     Notes
     -----
@@ -184,7 +187,7 @@ def runs_stats(runs: PixelRuns, *, spec: EvalSpec, labels: RunLabels | None = No
     num_categories = len(spec.eval_sids)
     if runs.length.size == 0:
         return PartPQStats.zeros(num_categories)
-    m = match_segments(runs, spec=spec, labels=labels)
+    m = match_segments(runs, spec=spec, labels=labels) if matching is None else matching
     gt = m.gt
     category_of_gt = spec.category_index[gt.segment_sid].astype(np.intp)
     parts: _PartsContext | None = None  # built on the first parts-class true positive
