@@ -96,3 +96,7 @@ def test_cli_errors(demo, tmp_path):
     write_uid_tiff(tmp_path / "gt" / "x.tif", np.array([[7, 123]], np.int32))
     result = runner.invoke(app, ["stats", str(tmp_path / "gt"), "-s", "ppp-default", "-j", "1"])
     assert result.exit_code == 2 and "x.tif: invalid uids 123" in result.stderr
+    (tmp_path / "unknown.json").write_text(json.dumps({"images": [{"id": "nowhere_000000_000001"}]}))
+    result = runner.invoke(app, ["stats", str(demo / "gt"), "-s", "cpp-default", "--images", str(tmp_path / "unknown.json"), "-o", "-"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {demo / 'gt'}: no ground-truth file for 1 of 1 images: nowhere_000000_000001"

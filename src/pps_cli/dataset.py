@@ -92,6 +92,21 @@ def find_gt_files(gt_dir: str | os.PathLike[str], layout: Layout | Literal["auto
     return {image_id: found[image_id][0] for image_id in sorted(found)}
 
 
+def require_gt_files(images: list[ImageInfo], gt_files: dict[str, Path], gt_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """``gt_files`` (:func:`find_gt_files` of ``gt_dir``), checked to hold every image of ``images``.
+
+    Raises
+    ------
+    PpsError
+        Naming ``gt_dir`` and listing every image without GT file.
+    """
+    missing = [image.key for image in images if image.key not in gt_files]
+    if missing:
+        raise PpsError(gt_dir, f"no ground-truth file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
+    return gt_files
+
+
+
 def build_images(gt_dir: str | os.PathLike[str], layout: Layout | Literal["auto"] = "auto") -> list[ImageInfo]:
     """images.json entries for a GT folder, sorted by id; sizes come from the TIFF headers."""
     gt_dir = Path(gt_dir)

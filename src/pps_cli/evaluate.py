@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
-from .dataset import ImageInfo, find_gt_files, match_files
-from .errors import PpsError, summarize_list
+from .dataset import ImageInfo, find_gt_files, match_files, require_gt_files
+from .errors import PpsError
 from .formats.checks import check_layout, check_pps_channels, sample_indices
 from .io import dumps_json, list_files, read_png, read_uid_tiff
 from .metrics import METRICS, EmptyConfusionError, GroundTruthError, ImageStats, check_metrics, image_stats
@@ -82,24 +82,9 @@ def find_jobs(images: list[ImageInfo], gt_dir: str | os.PathLike[str], pred_dir:
         ``pred_dir``), or an image with several prediction files.
     """
     gt_dir, pred_dir = Path(gt_dir), Path(pred_dir)
-    gt_files = gt_files_of(images, gt_dir)
+    gt_files = require_gt_files(images, find_gt_files(gt_dir), gt_dir)
     pred_files, _ = match_files(images, list_files(pred_dir, PREDICTION_SUFFIXES), root=pred_dir, what="prediction PNG")
     return [ImageJob(image, gt_files[image.key], pred_files[image.key]) for image in images]
-
-
-def gt_files_of(images: list[ImageInfo], gt_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """The GT TIFFs of ``gt_dir`` by image key (:func:`~pps_cli.dataset.find_gt_files`), every image having one.
-
-    Raises
-    ------
-    PpsError
-        Naming ``gt_dir`` and listing every image without GT file.
-    """
-    gt_files = find_gt_files(gt_dir)
-    missing = [image.key for image in images if image.key not in gt_files]
-    if missing:
-        raise PpsError(gt_dir, f"no ground-truth file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
-    return gt_files
 
 
 def check_same_size(pred: NDArray, pred_path: Path, gt_shape: tuple[int, ...], gt_path: Path) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .dataset import ImageInfo, build_images
+from .dataset import ImageInfo, build_images, find_gt_files, require_gt_files
 from .errors import PpsError, summarize_list
-from .evaluate import check_same_size, gt_files_of, read_gt_and_prediction
+from .evaluate import check_same_size, read_gt_and_prediction
 from .io import dumps_json, read_json, read_png
 from .metrics.coco import GtCheck, SegmentMismatchError, SegmentsInfo, coco_image_stats, id_runs, predicted_segments
 from .metrics.pq import (
@@ -305,7 +305,7 @@ def coco_jobs(gt: PanopticFile, pred: PanopticFile, gt_dir: Path, pred_dir: Path
 
 def pps_gt_jobs(images: list[ImageInfo], gt_dir: Path, pred: PanopticFile, pred_dir: Path) -> list[PqJob]:
     """One job per image (images.json order): its uid TIFF and matched prediction."""
-    gt_files = gt_files_of(images, gt_dir)
+    gt_files = require_gt_files(images, find_gt_files(gt_dir), gt_dir)
     matched = match_predictions([image.id for image in images], pred)
     return [
         PqJob(image.id, gt_files[image.key], None, pred_dir / p.file_name, p.segments)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import MAX_SID, SID_PID_TABLE_SIZE
-from .dataset import ImageInfo, find_gt_files
+from .dataset import ImageInfo, find_gt_files, require_gt_files
 from .errors import PpsError, summarize_list
 from .formats.labels import decode_uids, fold_sid_pids, invalid_uids
 from .io import read_uid_tiff
@@ -161,9 +161,7 @@ def gt_stats(
     """
     files = find_gt_files(gt_dir)
     if images is not None:
-        missing = [image.key for image in images if image.key not in files]
-        if missing:
-            raise PpsError(gt_dir, f"no ground-truth file for {len(missing)} images: {summarize_list(missing)}")
+        files = require_gt_files(images, files, gt_dir)
         files = {image.key: files[image.key] for image in images}
     total = GtStats.zeros()
     paths = list(files.values())

@@ -28,7 +28,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import VOID
-from .dataset import CPP_GT_SUFFIX, KNOWN_SUFFIXES, ImageInfo, find_gt_files, image_id_of, load_images, match_files
+from .dataset import (
+    CPP_GT_SUFFIX,
+    KNOWN_SUFFIXES,
+    ImageInfo,
+    find_gt_files,
+    image_id_of,
+    load_images,
+    match_files,
+    require_gt_files,
+)
 from .errors import PpsError, summarize_list
 from .formats.labels import decode_uids, fold_sid_pids, invalid_uids
 from .io import list_files, read_bytes, read_png, read_uid_tiff, staged_output, write_png
@@ -723,10 +732,7 @@ def plan_jobs(
     if gt is not None and gt.is_file():
         gt_paths = {images[0].key: gt}
     elif gt is not None and gt_files is not None:
-        missing = [image.key for image in images if image.key not in gt_files]
-        if missing:
-            raise PpsError(gt, f"no ground-truth file for {len(missing)} of {len(images)} images: {summarize_list(missing)}")
-        gt_paths = gt_files
+        gt_paths = require_gt_files(images, gt_files, gt)
     pred_paths: dict[str, Path] = {}
     if pred is not None and pred.is_file():
         pred_paths = {images[0].key: pred}
