@@ -114,7 +114,7 @@ def _measure(
         )  # fmt: skip
         files, _ = match_files(images, list_files(pred / "semantic", (".png",)), root=pred / "semantic", what="semantic")
         for image in images:
-            semantic = read_png(files[image.key], channels=1)
+            semantic = read_png(files[image.key], channels=1, writable=False)
             records = load_instances(
                 sources.by_image[image.key], image, categories=settings.categories, confidence_thr=settings.confidence_thr
             )  # fmt: skip
@@ -129,15 +129,15 @@ def _measure(
         panoptic = list_files(work / "panoptic-out" / "panoptic", (".png",))
         files, _ = match_files(images, list_files(parts, (".png",)), root=parts, what="part")
         for image, panoptic_png in zip(images, panoptic, strict=True):
-            encode_png(read_png(panoptic_png, channels=3))
-            read_png(files[image.key], channels=1)
+            encode_png(read_png(panoptic_png, channels=3, writable=False))
+            read_png(files[image.key], channels=1, writable=False)
             done()
     elif stage == "evaluate":  # floor: read the GT TIFF and the prediction PNG
         gt = find_gt_files(data / "gt")
         files, _ = match_files(images, list_files(work / "pps-out", (".png",)), root=work / "pps-out", what="PPS")
         for image in images:
             read_uid_tiff(gt[image.key])
-            read_png(files[image.key], channels=3)
+            read_png(files[image.key], channels=3, writable=False)
             done()
     pairs = list(zip(stamps, stamps[1:], strict=False))
     return [end[0] - begin[0] for begin, end in pairs], [end[1] - begin[1] for begin, end in pairs]

@@ -95,17 +95,22 @@ def check_same_size(pred: NDArray, pred_path: Path, gt_shape: tuple[int, ...], g
         )
 
 
-def read_gt_and_prediction(gt_path: Path, pred_path: Path) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
-    """Read a GT uid TIFF and a 3-channel prediction PNG, checking that their sizes agree."""
+def read_gt_and_prediction(
+    gt_path: Path, pred_path: Path, *, writable: bool = True
+) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """Read a GT uid TIFF and a 3-channel prediction PNG, checking that their sizes agree.
+
+    ``writable=False``: the prediction may be a read-only view (no copy; see :func:`~pps_cli.io.decode_png`).
+    """
     gt = read_uid_tiff(gt_path)
-    pred = read_png(pred_path, channels=3)
+    pred = read_png(pred_path, channels=3, writable=writable)
     check_same_size(pred, pred_path, gt.shape, gt_path)
     return gt, pred
 
 
-def read_image_pair(job: ImageJob) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+def read_image_pair(job: ImageJob, *, writable: bool = True) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
     """Read the GT uids and the 3-channel prediction of one image, checking that their sizes agree."""
-    return read_gt_and_prediction(job.gt_path, job.pred_path)
+    return read_gt_and_prediction(job.gt_path, job.pred_path, writable=writable)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -114,7 +119,7 @@ def read_image_pair(job: ImageJob) -> tuple[NDArray[np.int32], NDArray[np.uint8]
 def evaluate_image(job: ImageJob, context: tuple[EvalSpec, tuple[str, ...]]) -> ImageStats:
     """Read and evaluate one image (the worker function of :func:`evaluate`)."""
     spec, metrics = context
-    gt, pred = read_image_pair(job)
+    gt, pred = read_image_pair(job, writable=False)
     try:
         return image_stats(gt, pred, spec=spec, metrics=metrics)
     except GroundTruthError as e:
@@ -172,7 +177,7 @@ def evaluate(
         check_layout(gt_dir, spec)
     jobs = find_jobs(images, gt_dir, pred_dir)
     if channel_check:
-        sample = [read_png(jobs[i].pred_path, channels=3) for i in sample_indices(len(jobs))]
+        sample = [read_png(jobs[i].pred_path, channels=3, writable=False) for i in sample_indices(len(jobs))]
         check_pps_channels(sample, spec, where=pred_dir)
     total = ImageStats.zeros(spec, metrics)
     per_image = []

@@ -123,10 +123,10 @@ def encode_png(image: NDArray[np.uint8]) -> bytes:
     height, width = image.shape[:2]
     if height == 0 or width == 0:
         raise ValueError(f"a PNG needs at least one pixel, got {width}x{height}")
-    samples = np.ascontiguousarray(image).reshape(height, -1)
-    rows = np.empty((height, samples.shape[1] + 1), np.uint8)  # each row: filter type 0, then the samples
+    channels = 1 if image.ndim == 2 else 3
+    rows = np.empty((height, width * channels + 1), np.uint8)  # each row: filter type 0, then the samples
     rows[:, 0] = 0
-    rows[:, 1:] = samples
+    rows[:, 1:].reshape(image.shape)[...] = image
     color_type = 0 if image.ndim == 2 else 2
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     compressed = _deflate_module().compress(rows, _deflate_level())
@@ -366,8 +366,11 @@ def png_header(data: bytes) -> tuple[int, int, int, int] | None:
     return width, height, bit_depth, color_type
 
 
-def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int) -> NDArray[np.uint8]:
+def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int, writable: bool = True) -> NDArray[np.uint8]:
     """Decode PNG bytes into (H, W) uint8 (``channels=1``) or (H, W, 3) RGB uint8 (``channels=3``).
+
+    With ``writable=False`` the result may be a read-only view of the inflated rows (no copy; what
+    the merges and the evaluator use, which only read their inputs).
 
     Only plain 8-bit grayscale (1 channel) or 8-bit RGB (3 channels) PNGs are accepted: palette
     PNGs would be expanded to colors by OpenCV, which silently changes label values.
@@ -386,7 +389,7 @@ def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int) -> N
         )
     image = _decode_plain_png(data, channels)
     if image is not None:
-        return image
+        return image.copy() if writable else image
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise PpsError(path, "corrupt or truncated PNG")
@@ -430,13 +433,13 @@ def _decode_plain_png(data: bytes, channels: int) -> NDArray[np.uint8] | None:
     rows = np.frombuffer(raw, np.uint8).reshape(height, stride)
     if rows[:, 0].any():  # some rows are filtered
         return None
-    image = np.ascontiguousarray(rows[:, 1:])
+    image = rows[:, 1:]  # read-only view; rows stay apart by their filter byte (OpenCV and numpy take such strides)
     return image.reshape(height, width, 3) if channels == 3 else image
 
 
-def read_png(path: str | os.PathLike[str], *, channels: int) -> NDArray[np.uint8]:
+def read_png(path: str | os.PathLike[str], *, channels: int, writable: bool = True) -> NDArray[np.uint8]:
     """Read an 8-bit PNG; see :func:`decode_png`."""
-    return decode_png(read_bytes(path), path, channels=channels)
+    return decode_png(read_bytes(path), path, channels=channels, writable=writable)
 
 
 def read_mask_png(path: str | os.PathLike[str]) -> NDArray[np.uint8]:

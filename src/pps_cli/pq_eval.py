@@ -235,8 +235,8 @@ def _mismatch(job: PqJob, e: SegmentMismatchError) -> PpsError:
 
 def evaluate_coco_image(job: PqJob, context: PqContext) -> ImagePQ:
     """PQ statistics of one image against COCO panoptic GT (the worker of :func:`pq_evaluate`)."""
-    gt_rgb = read_png(job.gt_path, channels=3)
-    pred_rgb = read_png(job.pred_path, channels=3)
+    gt_rgb = read_png(job.gt_path, channels=3, writable=False)
+    pred_rgb = read_png(job.pred_path, channels=3, writable=False)
     check_same_size(pred_rgb, job.pred_path, gt_rgb.shape, job.gt_path)
     runs = id_runs(_segment_ids(gt_rgb), _segment_ids(pred_rgb), gt_mask=_RGB_ID_MASK, pred_mask=_RGB_ID_MASK)
     gt = segments_info(job.gt_segments or (), context.category_index, ground_truth=True)
@@ -252,7 +252,7 @@ def evaluate_pps_gt_image(job: PqJob, context: PqContext) -> ImagePQ:
     """PQ statistics of one image against PPS ground truth (uid TIFF), GT segments as docs/metrics.md says."""
     spec = context.spec
     assert spec is not None
-    uids, pred_rgb = read_gt_and_prediction(job.gt_path, job.pred_path)
+    uids, pred_rgb = read_gt_and_prediction(job.gt_path, job.pred_path, writable=False)
     runs = id_runs(uids, _segment_ids(pred_rgb), pred_mask=_RGB_ID_MASK)
     try:
         decoded = decode_gt(runs.gt.astype(np.int32), spec)

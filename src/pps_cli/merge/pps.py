@@ -393,11 +393,11 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
     data = read_bytes(job.panoptic_png)
     header = png_header(data)
     if header is not None and header[2:] == (8, 2):  # 8-bit RGB (COCO colors): merged without per-pixel ids
-        panoptic = decode_png(data, job.panoptic_png, channels=3)
+        panoptic = decode_png(data, job.panoptic_png, channels=3, writable=False)
     else:  # single-channel segment ids (or not a PNG: decode_segment_map says what is wrong)
         panoptic = decode_segment_map(data, job.panoptic_png)
     _check_size(job.panoptic_png, panoptic.shape, (job.image.width, job.image.height), "images.json")
-    part_map = read_png(job.part_png, channels=1)
+    part_map = read_png(job.part_png, channels=1, writable=False)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
     annotation = job.annotation
     result, runs = _merge_with_runs(

@@ -66,7 +66,7 @@ def pack_predictions(pred_pps: NDArray[np.uint8]) -> NDArray[np.uint32]:
     # Adding an alpha byte and reading each pixel as one little-endian uint32 packs the three
     # channels in one pass; OpenCV's vectorized RGB->RGBA is ~10x faster than numpy's strided
     # shifts or an unaligned 3-byte-stride view.
-    rgba = cv2.cvtColor(np.ascontiguousarray(pred_pps), cv2.COLOR_RGB2RGBA)
+    rgba = cv2.cvtColor(pred_pps, cv2.COLOR_RGB2RGBA)  # takes row-strided views (decoded PNGs) as they are
     return rgba.view("<u4").reshape(-1).astype(np.uint32, copy=False)
 
 
