@@ -14,7 +14,8 @@ from pps_cli.metrics import METRICS, ImageStats, image_stats, results_content
 from pps_cli.metrics import partpq as partpq_metric
 from pps_cli.metrics.miou import part_confusion, scene_confusion
 from pps_cli.metrics.pq import runs_pq_stats
-from pps_cli.metrics.runs import pixel_runs
+from pps_cli.metrics.accumulate import pairs_stats
+from pps_cli.metrics.runs import PixelRuns, pixel_runs, value_pairs
 from pps_cli.specs import EvalSpec, load_eval_spec
 
 
@@ -46,6 +47,26 @@ def test_all_metrics_equal_each_metric_computed_alone():
     assert np.array_equal(stats.part_confusion, part_confusion(runs, spec=CPP))
     only_pq = image_stats(gt, pred, spec=CPP, metrics=["pq"])
     assert only_pq.partpq is None and only_pq.scene_confusion is None and only_pq.pq == stats.pq
+
+
+def test_value_pairs_by_hand():
+    # raster runs (uid, pred, length): (7, 1, 2) (9, 1, 1) (7, 1, 3) (7, 2, 1) -> pairs sorted by uid, pred
+    runs = PixelRuns(np.array([7, 9, 7, 7], np.int32), np.array([1, 1, 1, 2], np.uint32), np.array([2, 1, 3, 1]))
+    pairs = value_pairs(runs)
+    assert pairs.uid.tolist() == [7, 7, 9] and pairs.pred.tolist() == [1, 2, 1] and pairs.length.tolist() == [5, 1, 1]
+    assert pairs.uid.dtype == np.int32 and pairs.pred.dtype == np.uint32 and pairs.length.dtype == np.int64
+    # a negative (invalid) uid and the largest prediction keep their values
+    odd = value_pairs(PixelRuns(np.array([-5, 9999999], np.int32), np.array([0xFFFFFF, 0], np.uint32), np.array([1, 2])))
+    assert odd.uid.tolist() == [-5, 9999999] and odd.pred.tolist() == [0xFFFFFF, 0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["cpp-default", "cpp-grouped"]))
+def test_pairs_give_the_statistics_of_the_runs(seed, name):
+    spec = spec_named(name)
+    gt, pred = random_pair(seed, 9, 11)
+    runs = pixel_runs(gt, pred)
+    assert pairs_stats(value_pairs(runs), spec=spec) == pairs_stats(runs, spec=spec)
 
 
 def test_shapes_of_the_statistics():

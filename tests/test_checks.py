@@ -9,14 +9,16 @@ from pps_cli.errors import PpsError
 from pps_cli.formats.checks import (
     MIN_PART_PIXELS,
     ROW_STEP,
+    ChannelCounts,
+    channel_counts,
     channel_implausibility,
+    check_channel_counts,
     check_layout,
     check_part_ids,
     check_pps_channels,
     foreign_part_fraction,
     part_pair_counts,
     plausibility_table,
-    sample_indices,
     spec_dataset,
 )
 from pps_cli.io import write_uid_tiff
@@ -70,6 +72,21 @@ def test_layout_of_the_spec_and_of_the_gt(tmp_path):
         check_layout(tmp_path, CPP)
 
 
-def test_sample_indices_spread_over_the_images():
-    assert sample_indices(3) == [0, 1, 2]
-    assert sample_indices(100, 5) == [0, 25, 50, 74, 99]
+def test_channel_counts_weigh_each_group_by_its_pixels():
+    table = plausibility_table(CPP)
+    # packed class | instance << 8 | part << 16. Swapped, road part 1 reads as class 1 and person part 2
+    # as class 2 (neither evaluated); person part 9 is implausible both ways (person has pids 1..4).
+    pred = np.array([ROAD | 1 << 8 | 1 << 16, PERSON | 1 << 8 | 2 << 16, PERSON | 2 << 8 | 9 << 16], np.uint32)
+    counts = channel_counts(pred, np.array([5, 3, 2]), table)
+    assert counts == ChannelCounts(pixels=10, implausible=2, implausible_swapped=10)
+    assert counts + counts == ChannelCounts(20, 4, 20)
+    check_channel_counts(counts, CPP, where="pred")  # 20% implausible, but swapped is worse
+    bgr = pred >> 16 & 0xFF | pred & 0xFF00 | (pred & 0xFF) << 16
+    assert channel_counts(bgr, np.array([5, 3, 2]), table) == ChannelCounts(10, 10, 2)
+    check_channel_counts(ChannelCounts(10, 10, 2), CPP, where="pred")  # swapped only 5x better: no verdict
+    assert channel_counts(bgr[:2], np.array([5, 3]), table) == ChannelCounts(8, 8, 0)
+    with pytest.raises(PpsError, match="^pred: 100% of the PPS pixels .* --no-channel-check"):
+        check_channel_counts(ChannelCounts(8, 8, 0), CPP, where="pred")
+    check_channel_counts(ChannelCounts(), CPP, where="pred")  # nothing counted: nothing to say
+
+

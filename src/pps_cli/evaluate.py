@@ -21,14 +21,23 @@ from numpy.typing import NDArray
 from . import __version__
 from .dataset import ImageInfo, find_gt_files, match_files, require_gt_files
 from .errors import PpsError
-from .formats.checks import check_layout, check_pps_channels, sample_indices
+from .formats.checks import (
+    CHANNEL_SAMPLE_IMAGES,
+    ChannelCounts,
+    channel_counts,
+    check_channel_counts,
+    check_layout,
+    plausibility_table,
+)
 from .io import dumps_json, list_files, read_png, read_uid_tiff
-from .metrics import METRICS, EmptyConfusionError, GroundTruthError, ImageStats, check_metrics, image_stats
+from .metrics import METRICS, EmptyConfusionError, GroundTruthError, ImageStats, check_metrics
+from .metrics.accumulate import pairs_stats
 from .metrics.partpq import PartPQResult
 from .metrics.partpq import summarize as summarize_partpq
 from .metrics.pq import spec_categories
 from .metrics.pq import summarize as summarize_pq
 from .metrics.results import Summary, results_content, summarize_all
+from .metrics.runs import pixel_runs, value_pairs
 from .parallel import parallel_map
 from .specs import EvalSpec
 
@@ -117,11 +126,22 @@ def read_image_pair(job: ImageJob, *, writable: bool = True) -> tuple[NDArray[np
 
 
 def evaluate_image(job: ImageJob, context: tuple[EvalSpec, tuple[str, ...]]) -> ImageStats:
-    """Read and evaluate one image (the worker function of :func:`evaluate`)."""
+    """Read and evaluate one image."""
     spec, metrics = context
+    return _evaluate_job(job, (spec, metrics, None))[0]
+
+
+def _evaluate_job(
+    job: ImageJob, context: tuple[EvalSpec, tuple[str, ...], NDArray[np.bool_] | None]
+) -> tuple[ImageStats, ChannelCounts | None]:
+    """The worker function of :func:`evaluate`: one image's statistics and, given the plausibility
+    table, its channel-check counts (both from the same runs, read once)."""
+    spec, metrics, plausible = context
     gt, pred = read_image_pair(job, writable=False)
     try:
-        return image_stats(gt, pred, spec=spec, metrics=metrics)
+        runs = value_pairs(pixel_runs(gt, pred))
+        counts = None if plausible is None else channel_counts(runs.pred, runs.length, plausible)
+        return pairs_stats(runs, spec=spec, metrics=metrics), counts
     except GroundTruthError as e:
         raise PpsError(job.gt_path, str(e)) from None
     except EmptyConfusionError as e:
@@ -176,12 +196,18 @@ def evaluate(
     if layout_check:
         check_layout(gt_dir, spec)
     jobs = find_jobs(images, gt_dir, pred_dir)
-    if channel_check:
-        sample = [read_png(jobs[i].pred_path, channels=3, writable=False) for i in sample_indices(len(jobs))]
-        check_pps_channels(sample, spec, where=pred_dir)
+    # The channel check pools the first images' pixels (counted from each image's runs, no second
+    # read) and decides once they are in, so swapped PNGs stop the run early.
+    plausible = plausibility_table(spec) if channel_check else None
+    sampled, channels = min(len(jobs), CHANNEL_SAMPLE_IMAGES), ChannelCounts()
     total = ImageStats.zeros(spec, metrics)
     per_image = []
-    for job, stats in zip(jobs, evaluate_images(jobs, spec, workers=workers, metrics=metrics), strict=True):
+    results = parallel_map(_evaluate_job, jobs, context=(spec, metrics, plausible), workers=workers)
+    for index, (job, (stats, counts)) in enumerate(zip(jobs, results, strict=True)):
+        if counts is not None and index < sampled:
+            channels = channels + counts
+            if index == sampled - 1:
+                check_channel_counts(channels, spec, where=pred_dir)
         total = total + stats
         per_image.append(stats)
         if on_image is not None:

@@ -7,7 +7,7 @@ legitimate case:
 - Part PNGs whose flat ids mostly belong to other classes than their segment, i.e. made for another
   spec (:func:`part_pair_counts`, :func:`check_part_ids`; ``--no-parts-check``).
 - PPS PNGs whose class and part channels look swapped, e.g. written BGR
-  (:func:`channel_implausibility`, :func:`check_pps_channels`; ``--no-channel-check``).
+  (:func:`channel_counts`, :func:`check_channel_counts`; ``--no-channel-check``).
 
 Contiguous-looking class ids are checked in :mod:`pps_cli.formats.idspaces`.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ IMPLAUSIBLE_FRACTION = 0.2
 SWAP_ADVANTAGE = 10.0
 """... and reading the channels swapped ([part, instance, class]) is this many times more plausible."""
 CHANNEL_SAMPLE_IMAGES = 8
-"""The channel check reads this many predictions, evenly spread over the images."""
+"""``pps evaluate``'s channel check pools the first this many images (all their pixels), then decides."""
 
 LAYOUT_NAMES = {"cityscapes": "Cityscapes-Panoptic-Parts", "pascal": "PASCAL-Panoptic-Parts"}
 SPEC_FOR_LAYOUT = {"cityscapes": "cpp-default", "pascal": "ppp-default"}
@@ -191,30 +192,62 @@ def plausibility_table(spec: EvalSpec) -> NDArray[np.bool_]:
     return table
 
 
+@dataclass(frozen=True)
+class ChannelCounts:
+    """Pixels counted by the channel check, and how many of them are implausible read as
+    ``[class, instance, part]`` and read swapped (``[part, instance, class]``). Adds up over images."""
+
+    pixels: int = 0
+    implausible: int = 0
+    implausible_swapped: int = 0
+
+    def __add__(self, other: ChannelCounts) -> ChannelCounts:
+        return ChannelCounts(
+            self.pixels + other.pixels,
+            self.implausible + other.implausible,
+            self.implausible_swapped + other.implausible_swapped,
+        )
+
+
+def channel_counts(pred: NDArray[np.integer], pixels: NDArray[np.integer], table: NDArray[np.bool_]) -> ChannelCounts:
+    """:class:`ChannelCounts` of pixel groups (e.g. runs) of one prediction.
+
+    Parameters
+    ----------
+    pred : (R,) integer
+        Prediction of each group, packed ``class | instance << 8 | part << 16``.
+    pixels : (R,) integer
+        Pixels in each group.
+    table : (256, 256) bool
+        :func:`plausibility_table` of the spec.
+    """
+    classes, parts = pred & 0xFF, (pred >> 16) & 0xFF
+    pixels = np.asarray(pixels, np.int64)
+    return ChannelCounts(
+        int(pixels.sum()), int(pixels[~table[classes, parts]].sum()), int(pixels[~table[parts, classes]].sum())
+    )
+
+
 def channel_implausibility(pps: NDArray[np.uint8], table: NDArray[np.bool_]) -> tuple[int, int, int]:
-    """(sampled pixels, implausible as [class, instance, part], implausible with class and part swapped)."""
+    """(sampled pixels, implausible as [class, instance, part], implausible with class and part swapped),
+    on every ``ROW_STEP``-th row of a (H, W, 3) PPS array."""
     sample = pps[::ROW_STEP]
     c, p = sample[..., 0], sample[..., 2]
     return int(c.size), int(np.count_nonzero(~table[c, p])), int(np.count_nonzero(~table[p, c]))
 
 
-def check_pps_channels(images: Sequence[NDArray[np.uint8]], spec: EvalSpec, *, where: str | os.PathLike[str]) -> None:
-    """Raise when PPS images look like [part, instance, class] (channels reversed, e.g. written BGR).
+def check_channel_counts(counts: ChannelCounts, spec: EvalSpec, *, where: str | os.PathLike[str]) -> None:
+    """Raise when the counted pixels look like [part, instance, class] (channels reversed, e.g. written BGR).
 
     Raises
     ------
     PpsError
         Naming ``where`` (the prediction folder) and ``--no-channel-check``.
     """
-    table = plausibility_table(spec)
-    total = bad = bad_swapped = 0
-    for pps in images:
-        n, b, s = channel_implausibility(pps, table)
-        total, bad, bad_swapped = total + n, bad + b, bad_swapped + s
-    if total == 0:
+    if counts.pixels == 0:
         return
-    fraction = bad / total
-    if fraction >= IMPLAUSIBLE_FRACTION and bad_swapped * SWAP_ADVANTAGE <= bad:
+    fraction = counts.implausible / counts.pixels
+    if fraction >= IMPLAUSIBLE_FRACTION and counts.implausible_swapped * SWAP_ADVANTAGE <= counts.implausible:
         raise PpsError(
             where,
             f"{fraction:.0%} of the PPS pixels hold class/part pairs {spec.name} cannot produce, but read with the "
@@ -223,8 +256,10 @@ def check_pps_channels(images: Sequence[NDArray[np.uint8]], spec: EvalSpec, *, w
         )
 
 
-def sample_indices(count: int, samples: int = CHANNEL_SAMPLE_IMAGES) -> list[int]:
-    """Up to ``samples`` indices spread evenly over ``range(count)``, first and last included."""
-    if count <= samples:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (samples - 1)) for i in range(samples)})
+def check_pps_channels(images: Sequence[NDArray[np.uint8]], spec: EvalSpec, *, where: str | os.PathLike[str]) -> None:
+    """:func:`check_channel_counts` on PPS arrays (every ``ROW_STEP``-th row of each)."""
+    table = plausibility_table(spec)
+    counts = ChannelCounts()
+    for pps in images:
+        counts = counts + ChannelCounts(*channel_implausibility(pps, table))
+    check_channel_counts(counts, spec, where=where)

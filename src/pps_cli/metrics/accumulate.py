@@ -24,7 +24,7 @@ from .counts import COUNT_FIELDS
 from .miou import flat_part_ids, part_confusion, scene_confusion
 from .partpq import PartPQStats, runs_stats
 from .pq import PQStats, runs_pq_stats
-from .runs import label_runs, pixel_runs, predicted_class_pixels
+from .runs import PixelRuns, label_runs, pixel_runs, predicted_class_pixels, value_pairs
 
 
 def check_metrics(metrics: Iterable[str]) -> tuple[str, ...]:
@@ -234,8 +234,16 @@ def image_stats(
     ValueError
         Unknown metric names, or GT and prediction of different sizes.
     """
+    return pairs_stats(value_pairs(pixel_runs(gt_uids, pred_pps)), spec=spec, metrics=metrics)
+
+
+def pairs_stats(runs: PixelRuns, *, spec: EvalSpec, metrics: Iterable[str] = METRICS) -> ImageStats:
+    """:func:`image_stats` from the image's runs or (uid, prediction) pairs (:func:`~pps_cli.metrics.runs.value_pairs`).
+
+    The metrics only count pixels per (uid, prediction) pair, so runs and pairs give the same statistics;
+    pairs are far fewer.
+    """
     metrics = check_metrics(metrics)
-    runs = pixel_runs(gt_uids, pred_pps)
     if runs.length.size == 0:
         return ImageStats.zeros(spec, metrics)
     labels = label_runs(runs, spec)

@@ -78,8 +78,11 @@ def run_starts(*labels: NDArray) -> NDArray[np.intp]:
         return np.zeros(0, np.intp)
     starts_run[0] = True
     np.not_equal(labels[0][1:], labels[0][:-1], out=starts_run[1:])
-    for other in labels[1:]:
-        starts_run[1:] |= other[1:] != other[:-1]
+    if len(labels) > 1:
+        changed = np.empty(size - 1, bool)  # one scratch buffer for the other maps, no temporaries
+        for other in labels[1:]:
+            np.not_equal(other[1:], other[:-1], out=changed)
+            np.bitwise_or(starts_run[1:], changed, out=starts_run[1:])
     return np.flatnonzero(starts_run)
 
 
@@ -107,6 +110,31 @@ def pixel_runs(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8]) -> Pix
     starts = run_starts(uid, pred)
     length = np.diff(starts, append=uid.size).astype(np.int64)
     return PixelRuns(uid[starts], pred[starts] & _PACKED_MASK, length)
+
+
+def value_pairs(runs: PixelRuns) -> PixelRuns:
+    """Merge the runs that hold the same (uid, prediction) pair, wherever they lie in the image.
+
+    Every metric is a sum over pixels of a function of the pixel's GT uid and prediction, so it only
+    needs how many pixels hold each distinct pair: a few hundred pairs instead of some 10**4 runs.
+
+    Parameters
+    ----------
+    runs : PixelRuns
+        Runs as :func:`pixel_runs` gives them.
+
+    Returns
+    -------
+    PixelRuns
+        One entry per distinct (uid, pred) pair, sorted by uid then pred; ``length`` is its pixel count.
+    """
+    if runs.length.size == 0:
+        return runs
+    # uid in the high bits, the 24-bit prediction below: one int64 key per run, ordered like (uid, pred)
+    keys = runs.uid.astype(np.int64) << 24 | runs.pred.astype(np.int64)
+    pairs, inverse = distinct(keys)
+    pixels = count(inverse, runs.length, pairs.size)
+    return PixelRuns((pairs >> 24).astype(np.int32), (pairs & _PACKED_MASK).astype(np.uint32), pixels)
 
 
 def predicted_class_pixels(runs: PixelRuns) -> NDArray[np.int64]:
