@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from pps_cli.metrics import METRICS, ImageStats, image_stats, results_content
 from pps_cli.metrics import partpq as partpq_metric
+from pps_cli.metrics.accumulate import pairs_stats
 from pps_cli.metrics.miou import part_confusion, scene_confusion
 from pps_cli.metrics.pq import runs_pq_stats
-from pps_cli.metrics.accumulate import pairs_stats
 from pps_cli.metrics.runs import PixelRuns, pixel_runs, value_pairs
 from pps_cli.specs import EvalSpec, load_eval_spec
 
