@@ -120,16 +120,40 @@ def encode_png(image: NDArray[np.uint8]) -> bytes:
     """
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"expected (H, W) or (H, W, 3) uint8, got {image.shape} {image.dtype}")
-    height, width = image.shape[:2]
-    if height == 0 or width == 0:
-        raise ValueError(f"a PNG needs at least one pixel, got {width}x{height}")
     channels = 1 if image.ndim == 2 else 3
-    rows = np.empty((height, width * channels + 1), np.uint8)  # each row: filter type 0, then the samples
+    rows, samples = png_rows(*image.shape[:2], channels=channels)
+    samples[...] = image
+    return encode_png_rows(rows, channels=channels)
+
+
+def png_rows(height: int, width: int, *, channels: int) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """The rows of a PNG to fill in place, then encode with :func:`encode_png_rows` (no copy of the pixels).
+
+    Returns
+    -------
+    rows : (H, 1 + W * channels) uint8
+        Each row: its filter type (0: none), then its samples.
+    samples : (H, W) uint8 (``channels=1``) or (H, W, 3) uint8 (``channels=3``, RGB)
+        The view of ``rows`` that holds the pixels.
+    """
+    if height <= 0 or width <= 0:
+        raise ValueError(f"a PNG needs at least one pixel, got {width}x{height}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels}")
+    rows = np.empty((height, 1 + width * channels), np.uint8)
     rows[:, 0] = 0
-    rows[:, 1:].reshape(image.shape)[...] = image
-    color_type = 0 if image.ndim == 2 else 2
-    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    compressed = _deflate_module().compress(rows, _deflate_level())
+    samples = rows[:, 1:]
+    return rows, samples.reshape(height, width, 3) if channels == 3 else samples
+
+
+def encode_png_rows(rows: NDArray[np.uint8], *, channels: int) -> bytes:
+    """PNG bytes of rows from :func:`png_rows`: 8-bit grayscale (``channels=1``) or RGB (``channels=3``)."""
+    height, stride = rows.shape
+    if rows.dtype != np.uint8 or channels not in (1, 3) or stride < 2 or (stride - 1) % channels:
+        raise ValueError(f"expected (H, 1 + W * {channels}) uint8 rows, got {rows.shape} {rows.dtype}")
+    width = (stride - 1) // channels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0 if channels == 1 else 2, 0, 0, 0)
+    compressed = _deflate_module().compress(np.ascontiguousarray(rows), _deflate_level())
     return b"".join([_PNG_SIGNATURE, _png_chunk(b"IHDR", header), _png_chunk(b"IDAT", compressed), _png_chunk(b"IEND", b"")])
 
 

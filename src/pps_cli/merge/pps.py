@@ -32,7 +32,17 @@ from ..dataset import ImageInfo, match_files
 from ..errors import PpsError, summarize_list
 from ..formats.checks import ROW_STEP, check_part_ids, counted_part_pairs
 from ..formats.panoptic_json import PanopticAnnotation, decode_segment_map, match_annotations
-from ..io import decode_png, list_files, png_header, read_bytes, read_png, staged_output, write_png
+from ..io import (
+    decode_png,
+    encode_png_rows,
+    list_files,
+    png_header,
+    png_rows,
+    read_bytes,
+    read_png,
+    staged_output,
+    write_bytes_atomic,
+)
 from ..metrics.runs import pack_predictions
 from ..parallel import parallel_map
 from ..specs import EvalSpec
@@ -241,14 +251,21 @@ def _merge_with_runs(
     *,
     part_table: NDArray[np.uint8],
     void: int,
+    out: NDArray[np.uint8] | None = None,
 ) -> tuple[PpsMerge, _MergeRuns]:
-    """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs."""
+    """The driver's merge: :func:`merge_pps_rgb` for (H, W, 3) colours, :func:`merge_pps` for ids, plus the runs.
+
+    ``out``: an (H, W, 3) uint8 array (e.g. the samples of :func:`~pps_cli.io.png_rows`) to write the PPS
+    image into; the returned ``pps`` is then ``out``.
+    """
     if panoptic.ndim == 3:
         # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
         codes, id_mask = pack_predictions(panoptic), ID_MASK
     else:
-        codes, id_mask = np.ascontiguousarray(panoptic).reshape(-1), None
-    return _merge_codes(codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=id_mask)
+        codes, id_mask = panoptic.reshape(-1), None
+    return _merge_codes(
+        codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=id_mask, out=out
+    )
 
 
 def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None:
@@ -265,9 +282,10 @@ def _merge_codes(
     part_table: NDArray[np.uint8],
     void: int,
     id_mask: int | None,
+    out: NDArray[np.uint8] | None,
 ) -> tuple[PpsMerge, _MergeRuns]:
     """The kernel behind :func:`merge_pps`: ``codes`` are (P,) per-pixel values whose segment id is
-    ``code & id_mask`` (or the code itself when ``id_mask`` is None)."""
+    ``code & id_mask`` (or the code itself when ``id_mask`` is None), in raster order."""
     if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
         raise ValueError(f"part_table must be (256, 256) uint8, got {part_table.shape} {part_table.dtype}")
     if not 0 <= void <= 255:
@@ -284,9 +302,11 @@ def _merge_codes(
 
     # Label maps are piecewise constant: all the work is done once per run of pixels with the same
     # segment and flat part id (some 10**4 runs on a 2048x1024 image, not 2 * 10**6 pixels).
-    parts = part_map.reshape(-1)
+    height, width = part_map.shape
+    parts = part_map.reshape(-1)  # a copy when the map is a view of PNG rows: 1-D comparisons are ~3x faster
     starts, lengths = pixel_runs(codes, parts)
     run_ids = codes[starts].astype(np.int64)
+    run_parts = parts[starts]
     if id_mask is not None:
         run_ids &= id_mask
     if run_ids.size and (run_ids.min() < 0 or run_ids.max() >= NUM_SEGMENT_IDS):
@@ -307,20 +327,22 @@ def _merge_codes(
     table = np.zeros((num_entries + 2, NUM_FLAT_IDS), np.uint32)
     table[[0, -1]] = void | NO_PART << 16
     table[1:-1] = (categories | numbers << 8)[:, None] | part_table[categories].astype(np.uint32) << 16
-    run_values = table[rows, parts[starts]]
-    height, width = part_map.shape
+    run_values = table[rows, run_parts]
     if run_values.size:
         packed = np.repeat(run_values.astype("<u4"), lengths).view(np.uint8).reshape(height, width, 4)
-        pps = cv2.cvtColor(packed, cv2.COLOR_RGBA2RGB)
+        pps = cv2.cvtColor(packed, cv2.COLOR_RGBA2RGB, dst=out)
+        if out is not None and pps is not out:  # OpenCV made its own array (a layout it cannot write into)
+            out[...] = pps
+            pps = out
     else:
-        pps = np.zeros((height, width, 3), np.uint8)
+        pps = np.zeros((height, width, 3), np.uint8) if out is None else out
 
     pixels_per_row = np.bincount(rows, weights=lengths, minlength=num_entries + 2).astype(np.int64)
     areas = np.zeros(num_entries, np.int64)
     if num_entries:
         areas = pixels_per_row[last_entry[np.searchsorted(listed, ids)] + 1]
     unlisted_ids = np.unique(run_ids[rows == 0])
-    return PpsMerge(pps, areas, unlisted_ids), _MergeRuns(run_values, parts[starts], starts, lengths)
+    return PpsMerge(pps, areas, unlisted_ids), _MergeRuns(run_values, run_parts, starts, lengths)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -400,6 +422,7 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
     part_map = read_png(job.part_png, channels=1, writable=False)
     _check_size(job.part_png, part_map.shape, (job.image.width, job.image.height), f"panoptic PNG {job.panoptic_png.name}")
     annotation = job.annotation
+    png, samples = png_rows(job.image.height, job.image.width, channels=3)
     result, runs = _merge_with_runs(
         panoptic,
         part_map,
@@ -407,6 +430,7 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
         annotation.category_ids,
         part_table=context.part_table,
         void=context.void,
+        out=samples,
     )
     if result.unlisted_ids.size:
         ids = [str(i) for i in result.unlisted_ids.tolist()]
@@ -415,7 +439,7 @@ def _merge_one(job: _Job, context: _Context) -> ImageReport:
             f"segment ids {summarize_list(ids, 5)} are not in the segments_info of image_id "
             f"{annotation.image_id!r} in {context.panoptic_json}",
         )
-    write_png(job.out_png, result.pps)
+    write_bytes_atomic(job.out_png, encode_png_rows(png, channels=3))
     empty = [int(i) for i, area in zip(annotation.segment_ids, result.areas.tolist(), strict=True) if area == 0]
     pairs = _sampled_part_pairs(runs, job.image.width, context.is_parts)
     return ImageReport(job.image.key, tuple(dict.fromkeys(empty)), pairs)

@@ -73,9 +73,9 @@ def pack_predictions(pred_pps: NDArray[np.uint8]) -> NDArray[np.uint32]:
 def run_starts(*labels: NDArray) -> NDArray[np.intp]:
     """Indices where any of the equally long 1-D ``labels`` changes value (always including 0)."""
     size = labels[0].size
-    starts_run = np.empty(size, bool)
     if size == 0:
         return np.zeros(0, np.intp)
+    starts_run = np.empty(size, bool)
     starts_run[0] = True
     np.not_equal(labels[0][1:], labels[0][:-1], out=starts_run[1:])
     if len(labels) > 1:
