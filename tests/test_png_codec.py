@@ -82,3 +82,20 @@ def test_read_only_views_hold_the_same_pixels_and_copies_are_writable(image):
     assert copy.flags.writeable and copy.flags.c_contiguous
     # a decoded view (rows apart by their filter byte) encodes to the same file as the original
     assert io.encode_png(view) == data
+
+
+def test_png_rows_are_filled_in_place_and_checked():
+    rows, samples = io.png_rows(2, 3, channels=3)
+    assert rows.shape == (2, 10) and samples.shape == (2, 3, 3) and np.shares_memory(rows, samples)
+    image = np.arange(18, dtype=np.uint8).reshape(2, 3, 3)
+    samples[...] = image
+    assert rows[:, 0].tolist() == [0, 0]  # filter type "none" on every row
+    assert io.encode_png_rows(rows, channels=3) == io.encode_png(image)
+    gray_rows, gray = io.png_rows(3, 2, channels=1)
+    gray[...] = 7
+    np.testing.assert_array_equal(_opencv_rgb(io.encode_png_rows(gray_rows, channels=1)), np.full((3, 2), 7, np.uint8))
+    for height, width, channels in [(0, 3, 3), (2, 0, 1), (2, 2, 4)]:
+        with pytest.raises(ValueError):
+            io.png_rows(height, width, channels=channels)
+    with pytest.raises(ValueError, match="rows"):
+        io.encode_png_rows(rows[:, :9], channels=3)  # 8 samples are not whole RGB pixels

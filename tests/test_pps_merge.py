@@ -539,3 +539,25 @@ def test_part_pairs_from_runs_equal_the_pixel_count_on_sampled_rows(spec):
         assert keys.tolist() == expected_keys.tolist() and counts.tolist() == expected_counts.tolist()
         seen += keys.size
     assert seen > 0
+
+
+@pytest.mark.parametrize("layout", ["png rows", "column-major"])
+def test_merge_writes_into_the_given_array(layout):
+    """The driver's merge fills the PNG rows it is given (or, for a layout OpenCV cannot write, copies into it)."""
+    from pps_cli.io import encode_png, encode_png_rows, png_rows
+    from pps_cli.merge.pps import _merge_with_runs
+
+    seg = np.array([[1000, 1000, 70000], [5, 0, 70000]], np.int32)
+    part = np.array([[1, 5, 2], [3, 0, 4]], np.uint8)
+    expected = merge(seg, part, [(1000, PERSON), (70000, RIDER), (5, ROAD)]).pps
+    if layout == "png rows":
+        rows, out = png_rows(2, 3, channels=3)
+    else:
+        rows, out = None, np.empty((3, 2, 3), np.uint8).transpose(1, 0, 2)
+    result, _ = _merge_with_runs(
+        seg, part, [1000, 70000, 5], [PERSON, RIDER, ROAD], part_table=part_lookup(CPP_GROUPED), void=255, out=out
+    )
+    assert result.pps is out
+    np.testing.assert_array_equal(out, expected)
+    if rows is not None:
+        assert rows[:, 0].tolist() == [0, 0] and encode_png_rows(rows, channels=3) == encode_png(expected)

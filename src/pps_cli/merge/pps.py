@@ -330,8 +330,9 @@ def _merge_codes(
     run_values = table[rows, run_parts]
     if run_values.size:
         packed = np.repeat(run_values.astype("<u4"), lengths).view(np.uint8).reshape(height, width, 4)
-        pps = cv2.cvtColor(packed, cv2.COLOR_RGBA2RGB, dst=out)
-        if out is not None and pps is not out:  # OpenCV made its own array (a layout it cannot write into)
+        rows_apart = out is not None and out.strides[1:] == (3, 1)  # a layout OpenCV writes into (rows may be apart)
+        pps = cv2.cvtColor(packed, cv2.COLOR_RGBA2RGB, dst=out if rows_apart else None)
+        if out is not None and pps is not out:
             out[...] = pps
             pps = out
     else:
