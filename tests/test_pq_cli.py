@@ -304,3 +304,52 @@ def test_pps_gt_mode_invalid_uid_names_the_gt_file(tmp_path):
                                  str(root / "images.json"), "--pred-json", str(root / "panoptic.json"), "-j", "1"])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {gt_file}: invalid uids -5, 123 ")
+
+
+def _as_rgba(folder: Path, alpha: int = 255) -> None:
+    """Rewrite every PNG of ``folder`` as RGBA (OpenCV writes BGRA), same ids in R, G, B."""
+    import cv2
+
+    from pps_cli.io import read_png
+
+    for path in sorted(folder.rglob("*.png")):
+        rgb = read_png(path, channels=3)
+        bgra = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGRA)
+        bgra[..., 3] = alpha
+        assert cv2.imwrite(str(path), bgra)
+
+
+def test_rgba_panoptic_pngs_read_as_panopticapi_does(tmp_path):
+    """panopticapi's rgb2id reads the first three channels: RGBA PNGs (any alpha) give the RGB results."""
+    write_case(tmp_path, GT, {1: ([[5, 5, 6, 6]], [seg(5, 1), seg(6, 2)])})
+    assert runner.invoke(app, pq_args(tmp_path, "-o", str(tmp_path / "rgb.json"))).exit_code == 0
+    _as_rgba(tmp_path / "gt")
+    _as_rgba(tmp_path / "pred", alpha=7)
+    result = runner.invoke(app, pq_args(tmp_path, "-o", str(tmp_path / "rgba.json")))
+    assert result.exit_code == 0, result.output
+    rgb, rgba = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("rgb", "rgba"))
+    assert rgba["All"] == rgb["All"] == {"pq": 1.0, "sq": 1.0, "rq": 1.0, "n": 2}
+    # against PPS ground truth too (the prediction is a COCO panoptic PNG)
+    root = GOLDEN / "cpp"
+    shutil.copytree(root, tmp_path / "cpp")
+    _as_rgba(tmp_path / "cpp" / "panoptic")
+    out = tmp_path / "pps-gt.json"
+    result = runner.invoke(app, ["pq", "-s", "cpp-default", "--gt", str(root / "gt"), "--images", str(root / "images.json"),
+                                 "--pred-json", str(tmp_path / "cpp" / "panoptic.json"), "-j", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_same_pq(json.loads(out.read_text()), json.loads((root / "expected.json").read_text()))
+
+
+def test_rgba_is_refused_where_pps_reads_its_own_formats(tmp_path):
+    import cv2
+
+    from pps_cli.errors import PpsError
+    from pps_cli.io import decode_png, encode_png
+
+    ok, data = cv2.imencode(".png", np.zeros((2, 2, 4), np.uint8))
+    assert ok
+    with pytest.raises(PpsError, match="8-bit RGBA PNG, expected an 8-bit RGB PNG"):
+        decode_png(data.tobytes(), "x.png", channels=3)
+    assert decode_png(data.tobytes(), "x.png", channels=3, drop_alpha=True).shape == (2, 2, 3)
+    with pytest.raises(PpsError, match="RGB PNG, expected an 8-bit grayscale"):
+        decode_png(encode_png(np.zeros((2, 2, 3), np.uint8)), "x.png", channels=1, drop_alpha=True)

@@ -390,14 +390,18 @@ def png_header(data: bytes) -> tuple[int, int, int, int] | None:
     return width, height, bit_depth, color_type
 
 
-def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int, writable: bool = True) -> NDArray[np.uint8]:
+def decode_png(
+    data: bytes, path: str | os.PathLike[str], *, channels: int, writable: bool = True, drop_alpha: bool = False
+) -> NDArray[np.uint8]:
     """Decode PNG bytes into (H, W) uint8 (``channels=1``) or (H, W, 3) RGB uint8 (``channels=3``).
 
     With ``writable=False`` the result may be a read-only view of the inflated rows (no copy; what
     the merges and the evaluator use, which only read their inputs).
 
     Only plain 8-bit grayscale (1 channel) or 8-bit RGB (3 channels) PNGs are accepted: palette
-    PNGs would be expanded to colors by OpenCV, which silently changes label values.
+    PNGs would be expanded to colors by OpenCV, which silently changes label values. With
+    ``drop_alpha`` (and ``channels=3``) an 8-bit RGBA PNG is accepted too and its alpha dropped, as
+    panopticapi's ``rgb2id`` reads only the first three channels.
     """
     header = png_header(data)
     if header is None:
@@ -405,6 +409,8 @@ def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int, writ
     _, _, bit_depth, color_type = header
     kind = _PNG_COLOR_TYPES.get(color_type, f"color type {color_type}")
     expected = "grayscale" if channels == 1 else "RGB"
+    if drop_alpha and channels == 3 and kind == "RGBA" and bit_depth == 8:
+        return _decode_rgba_as_rgb(data, path)
     if kind != expected or bit_depth != 8:
         raise PpsError(
             path,
@@ -420,6 +426,13 @@ def decode_png(data: bytes, path: str | os.PathLike[str], *, channels: int, writ
     if channels == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return image
+
+
+def _decode_rgba_as_rgb(data: bytes, path: str | os.PathLike[str]) -> NDArray[np.uint8]:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.ndim != 3 or image.shape[2] != 4:
+        raise PpsError(path, "corrupt or truncated PNG")
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
 
 
 def _decode_plain_png(data: bytes, channels: int) -> NDArray[np.uint8] | None:
@@ -461,9 +474,11 @@ def _decode_plain_png(data: bytes, channels: int) -> NDArray[np.uint8] | None:
     return image.reshape(height, width, 3) if channels == 3 else image
 
 
-def read_png(path: str | os.PathLike[str], *, channels: int, writable: bool = True) -> NDArray[np.uint8]:
+def read_png(
+    path: str | os.PathLike[str], *, channels: int, writable: bool = True, drop_alpha: bool = False
+) -> NDArray[np.uint8]:
     """Read an 8-bit PNG; see :func:`decode_png`."""
-    return decode_png(read_bytes(path), path, channels=channels, writable=writable)
+    return decode_png(read_bytes(path), path, channels=channels, writable=writable, drop_alpha=drop_alpha)
 
 
 def read_mask_png(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
