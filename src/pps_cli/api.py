@@ -23,6 +23,7 @@ from .errors import PpsError
 from .formats.idspaces import id_table, parse_id_space, to_eval_ids
 from .merge.pps import MAX_INSTANCES, NUM_SEGMENT_IDS, merge_pps, part_lookup, void_label
 from .metrics import METRICS, ImageStats, check_metrics, image_stats, results_content
+from .metrics.results import spec_description
 from .specs import EvalSpec, load_eval_spec
 
 STATE_FORMAT = "pps-evaluator-state/1"
@@ -393,7 +394,7 @@ class Evaluator:
         spec = self.spec
         return {
             "pps_version": __version__,
-            "eval_spec": {"name": spec.name, "path": str(spec.path), "dataset_spec": str(spec.dataset.path)},
+            "eval_spec": spec_description(spec),
             "num_images": self.num_images,
             **results_content(self.total, spec),
         }

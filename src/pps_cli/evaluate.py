@@ -36,7 +36,7 @@ from .metrics.partpq import PartPQResult
 from .metrics.partpq import summarize as summarize_partpq
 from .metrics.pq import spec_categories
 from .metrics.pq import summarize as summarize_pq
-from .metrics.results import Summary, results_content, summarize_all
+from .metrics.results import Summary, results_content, spec_description, summarize_all
 from .metrics.runs import pixel_runs, value_pairs
 from .parallel import parallel_map
 from .specs import EvalSpec
@@ -233,7 +233,7 @@ def results_document(
     spec = evaluation.spec
     return {
         "pps_version": __version__,
-        "eval_spec": {"name": spec.name, "path": str(spec.path), "dataset_spec": str(spec.dataset.path)},
+        "eval_spec": spec_description(spec),
         "gt": str(gt_dir),
         "predictions": str(pred_dir),
         "num_images": len(evaluation.jobs),

@@ -33,6 +33,11 @@ class Summary:
     """Predicted class values that are neither evaluated nor 255 -> pixels (ignored, as by the reference)."""
 
 
+def spec_description(spec: EvalSpec) -> dict[str, str]:
+    """The ``eval_spec`` entry of a results document: the EvalSpec's name, its file and its DatasetSpec's file."""
+    return {"name": spec.name, "path": str(spec.path), "dataset_spec": str(spec.dataset.path)}
+
+
 def unknown_classes(class_pixels: np.ndarray, spec: EvalSpec) -> dict[int, int]:
     """Predicted class values (with pixels) that the spec does not evaluate, 255 left out."""
     evaluated = spec.category_index[np.arange(256)] >= 0
