@@ -353,3 +353,13 @@ def test_rgba_is_refused_where_pps_reads_its_own_formats(tmp_path):
     assert decode_png(data.tobytes(), "x.png", channels=3, drop_alpha=True).shape == (2, 2, 3)
     with pytest.raises(PpsError, match="RGB PNG, expected an 8-bit grayscale"):
         decode_png(encode_png(np.zeros((2, 2, 3), np.uint8)), "x.png", channels=1, drop_alpha=True)
+
+
+def test_a_fractional_or_boolean_image_id_matches_only_itself(tmp_path):
+    from pps_cli.pq_eval import _int_or_none
+
+    assert [_int_or_none(v) for v in ("2008_000393", 7, 7.0, 2.5, True, "x", None, float("inf"))] == \
+        [2008000393, 7, 7, None, None, None, None, None]  # fmt: skip
+    write_case(tmp_path, {2: GT[1]}, {2.5: ([[5, 5, 6, 6]], [seg(5, 1), seg(6, 2)])})
+    result = runner.invoke(app, pq_args(tmp_path))
+    assert result.exit_code == 2 and "no prediction for 1 of 1 images, image_id 2" in result.stderr

@@ -160,9 +160,12 @@ def segments_info(segments: tuple[dict[str, Any], ...], category_index: dict[Any
 
 
 def _int_or_none(image_id: Any) -> int | None:
+    """``int(image_id)`` (``"2008_000393"`` -> 2008000393), None where that would not be the same id (2.5)."""
+    if isinstance(image_id, bool) or (isinstance(image_id, float) and not image_id.is_integer()):
+        return None
     try:
         return int(image_id)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
