@@ -11,17 +11,16 @@ from pps_cli.formats.checks import (
     ROW_STEP,
     ChannelCounts,
     channel_counts,
-    channel_implausibility,
     check_channel_counts,
     check_layout,
     check_part_ids,
-    check_pps_channels,
     foreign_part_fraction,
     part_pair_counts,
     plausibility_table,
     spec_dataset,
 )
 from pps_cli.io import write_uid_tiff
+from pps_cli.metrics.runs import pack_predictions
 from pps_cli.specs import load_eval_spec
 
 CPP = load_eval_spec("cpp-default")
@@ -58,10 +57,12 @@ def test_plausibility_table_and_swapped_channels():
     assert not table[1].any()  # ego vehicle is not evaluated
     pps = np.zeros((ROW_STEP, 4, 3), np.uint8)
     pps[0] = [[ROAD, 1, 1], [PERSON, 1, 2], [255, 0, 0], [CAR, 1, 1]]
-    assert channel_implausibility(pps, table) == (4, 0, 4)  # swapped classes 1, 2, 0, 1: none evaluated
-    check_pps_channels([pps], CPP, where="pred")
+    ones = np.ones(pps[0].size // 3, np.int64)
+    counts = channel_counts(pack_predictions(pps[:1]), ones, table)
+    assert counts == ChannelCounts(4, 0, 4)  # swapped classes 1, 2, 0, 1: none evaluated
+    check_channel_counts(counts, CPP, where="pred")
     with pytest.raises(PpsError, match="look written as part, instance, class"):
-        check_pps_channels([pps[..., ::-1]], CPP, where="pred")
+        check_channel_counts(channel_counts(pack_predictions(pps[:1, :, ::-1]), ones, table), CPP, where="pred")
 
 
 def test_layout_of_the_spec_and_of_the_gt(tmp_path):

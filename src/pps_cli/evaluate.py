@@ -125,17 +125,11 @@ def read_image_pair(job: ImageJob, *, writable: bool = True) -> tuple[NDArray[np
 # ----------------------------------------------------------------------------- evaluation
 
 
-def evaluate_image(job: ImageJob, context: tuple[EvalSpec, tuple[str, ...]]) -> ImageStats:
-    """Read and evaluate one image."""
-    spec, metrics = context
-    return _evaluate_job(job, (spec, metrics, None))[0]
-
-
-def _evaluate_job(
+def evaluate_image(
     job: ImageJob, context: tuple[EvalSpec, tuple[str, ...], NDArray[np.bool_] | None]
 ) -> tuple[ImageStats, ChannelCounts | None]:
-    """The worker function of :func:`evaluate`: one image's statistics and, given the plausibility
-    table, its channel-check counts (both from the same runs, read once)."""
+    """Read and evaluate one image (the worker function of :func:`evaluate`): its statistics and, given
+    the plausibility table, its channel-check counts (both from the same runs, read once)."""
     spec, metrics, plausible = context
     gt, pred = read_image_pair(job, writable=False)
     try:
@@ -146,13 +140,6 @@ def _evaluate_job(
         raise PpsError(job.gt_path, str(e)) from None
     except EmptyConfusionError as e:
         raise PpsError(job.pred_path, f"{e} (the reference fails on this image too: 'empty CM')") from None
-
-
-def evaluate_images(
-    jobs: list[ImageJob], spec: EvalSpec, *, workers: int = 1, metrics: Iterable[str] = METRICS
-) -> Iterator[ImageStats]:
-    """Evaluate images in parallel; yields in ``jobs`` order."""
-    return parallel_map(evaluate_image, jobs, context=(spec, check_metrics(metrics)), workers=workers)
 
 
 def evaluate(
@@ -202,7 +189,7 @@ def evaluate(
     sampled, channels = min(len(jobs), CHANNEL_SAMPLE_IMAGES), ChannelCounts()
     total = ImageStats.zeros(spec, metrics)
     per_image = []
-    results = parallel_map(_evaluate_job, jobs, context=(spec, metrics, plausible), workers=workers)
+    results = parallel_map(evaluate_image, jobs, context=(spec, metrics, plausible), workers=workers)
     for index, (job, (stats, counts)) in enumerate(zip(jobs, results, strict=True)):
         if counts is not None and index < sampled:
             channels = channels + counts

@@ -15,7 +15,6 @@ Contiguous-looking class ids are checked in :mod:`pps_cli.formats.idspaces`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,14 +227,6 @@ def channel_counts(pred: NDArray[np.integer], pixels: NDArray[np.integer], table
     )
 
 
-def channel_implausibility(pps: NDArray[np.uint8], table: NDArray[np.bool_]) -> tuple[int, int, int]:
-    """(sampled pixels, implausible as [class, instance, part], implausible with class and part swapped),
-    on every ``ROW_STEP``-th row of a (H, W, 3) PPS array."""
-    sample = pps[::ROW_STEP]
-    c, p = sample[..., 0], sample[..., 2]
-    return int(c.size), int(np.count_nonzero(~table[c, p])), int(np.count_nonzero(~table[p, c]))
-
-
 def check_channel_counts(counts: ChannelCounts, spec: EvalSpec, *, where: str | os.PathLike[str]) -> None:
     """Raise when the counted pixels look like [part, instance, class] (channels reversed, e.g. written BGR).
 
@@ -254,12 +245,3 @@ def check_channel_counts(counts: ChannelCounts, spec: EvalSpec, *, where: str | 
             "first and third channels swapped they fit: the PNGs look written as part, instance, class (BGR); "
             "save them as RGB = class, instance, part (or --no-channel-check)",
         )
-
-
-def check_pps_channels(images: Sequence[NDArray[np.uint8]], spec: EvalSpec, *, where: str | os.PathLike[str]) -> None:
-    """:func:`check_channel_counts` on PPS arrays (every ``ROW_STEP``-th row of each)."""
-    table = plausibility_table(spec)
-    counts = ChannelCounts()
-    for pps in images:
-        counts = counts + ChannelCounts(*channel_implausibility(pps, table))
-    check_channel_counts(counts, spec, where=where)
