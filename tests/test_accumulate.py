@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import numpy as np
 import pytest
@@ -16,13 +15,7 @@ from pps_cli.metrics.accumulate import pairs_stats
 from pps_cli.metrics.miou import part_confusion, scene_confusion
 from pps_cli.metrics.pq import runs_pq_stats
 from pps_cli.metrics.runs import PixelRuns, pixel_runs, value_pairs
-from pps_cli.specs import EvalSpec, load_eval_spec
-
-
-@cache
-def spec_named(name: str) -> EvalSpec:
-    return load_eval_spec(name)
-
+from tests.helpers import spec_named
 
 CPP = spec_named("cpp-default")
 UIDS = [0, 7, 11, 24, 26, 33, 2400101, 2400202, 2400100, 2600101, 2600205, 26001, 33000, 33001]

@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +20,13 @@ from pps_cli.evaluate import evaluate, find_jobs, read_image_pair
 from pps_cli.io import write_json, write_png, write_uid_tiff
 from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summarize
 from pps_cli.metrics.results import reference_category_order, reference_results
-from pps_cli.specs import EvalSpec, load_eval_spec
+from pps_cli.specs import load_eval_spec
+from tests.helpers import spec_named
 
 from .json_compare import max_abs_diff
 
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"
 runner = CliRunner()
-
-
-@cache
-def spec_named(name: str) -> EvalSpec:
-    return load_eval_spec(name)
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,12 @@ Predictions are [class, instance, part].
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from pps_cli.metrics import image_stats
 from pps_cli.metrics.miou import flat_part_ids, result_json, summarize_parts, summarize_scene
-from pps_cli.specs import EvalSpec, load_eval_spec
-
-
-@cache
-def spec_named(name: str) -> EvalSpec:
-    return load_eval_spec(name)
-
+from pps_cli.specs import EvalSpec
+from tests.helpers import spec_named
 
 CPP = spec_named("cpp-default")
 

@@ -7,7 +7,6 @@ parts: person pids 1-4, car pids 1-5). Predictions are [class, instance, part]; 
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +26,9 @@ from pps_cli.metrics.partpq import (
     summarize,
 )
 from pps_cli.specs import EvalSpec, load_eval_spec
+from tests.helpers import spec_named
 
 ROAD, BUILDING, PERSON, CAR, BICYCLE = 7, 11, 24, 26, 33
-
-
-@cache
-def spec_named(name: str) -> EvalSpec:
-    return load_eval_spec(name)
 
 
 CPP = spec_named("cpp-default")

@@ -8,7 +8,6 @@ COCO cases go through `metrics.coco` (id maps + segments_info as panopticapi rea
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import numpy as np
 import pytest
@@ -19,15 +18,11 @@ from pps_cli.metrics import image_stats
 from pps_cli.metrics.coco import SegmentMismatchError, coco_image_stats, id_runs
 from pps_cli.metrics.pq import Category, PQStats, result_json, spec_categories, summarize
 from pps_cli.pq_eval import segments_info
-from pps_cli.specs import EvalSpec, load_eval_spec
+from pps_cli.specs import EvalSpec
+from tests.helpers import spec_named
 
 ROAD, PERSON, CAR, BICYCLE = 7, 24, 26, 33
 CATEGORIES = {1: 0, 2: 1}  # category id -> index
-
-
-@cache
-def spec_named(name: str) -> EvalSpec:
-    return load_eval_spec(name)
 
 
 CPP = spec_named("cpp-default")
