@@ -15,7 +15,8 @@ from pps_cli.metrics.accumulate import pairs_stats
 from pps_cli.metrics.miou import part_confusion, scene_confusion
 from pps_cli.metrics.pq import runs_pq_stats
 from pps_cli.metrics.runs import PixelRuns, pixel_runs, value_pairs
-from tests.helpers import spec_named
+
+from .helpers import spec_named
 
 CPP = spec_named("cpp-default")
 UIDS = [0, 7, 11, 24, 26, 33, 2400101, 2400202, 2400100, 2600101, 2600205, 26001, 33000, 33001]

@@ -21,8 +21,8 @@ from pps_cli.io import write_json, write_png, write_uid_tiff
 from pps_cli.metrics.partpq import PartPQStats, image_stats, runs_stats, summarize
 from pps_cli.metrics.results import reference_category_order, reference_results
 from pps_cli.specs import load_eval_spec
-from tests.helpers import spec_named
 
+from .helpers import spec_named
 from .json_compare import max_abs_diff
 
 GOLDEN = Path(__file__).parent / "golden" / "evaluate"

@@ -12,7 +12,8 @@ import numpy as np
 from pps_cli.metrics import image_stats
 from pps_cli.metrics.miou import flat_part_ids, result_json, summarize_parts, summarize_scene
 from pps_cli.specs import EvalSpec
-from tests.helpers import spec_named
+
+from .helpers import spec_named
 
 CPP = spec_named("cpp-default")
 

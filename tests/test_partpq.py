@@ -26,7 +26,8 @@ from pps_cli.metrics.partpq import (
     summarize,
 )
 from pps_cli.specs import EvalSpec, load_eval_spec
-from tests.helpers import spec_named
+
+from .helpers import spec_named
 
 ROAD, BUILDING, PERSON, CAR, BICYCLE = 7, 11, 24, 26, 33
 

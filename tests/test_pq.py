@@ -19,7 +19,8 @@ from pps_cli.metrics.coco import SegmentMismatchError, coco_image_stats, id_runs
 from pps_cli.metrics.pq import Category, PQStats, result_json, spec_categories, summarize
 from pps_cli.pq_eval import segments_info
 from pps_cli.specs import EvalSpec
-from tests.helpers import spec_named
+
+from .helpers import spec_named
 
 ROAD, PERSON, CAR, BICYCLE = 7, 24, 26, 33
 CATEGORIES = {1: 0, 2: 1}  # category id -> index
