@@ -10,6 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from pycocotools import mask as coco_mask
 from typer.testing import CliRunner
 
@@ -25,6 +28,7 @@ from pps_cli.merge.panoptic import (
     merge_panoptic,
     merge_panoptic_files,
     segment_map_to_rgb,
+    value_counts,
     walk_order,
 )
 from pps_cli.specs import load_eval_spec
@@ -151,6 +155,43 @@ def test_more_than_255_segments_use_wider_ids():
     assert np.array_equal(rgb, segment_id_to_rgb(result.segment_map))
     small = result.segment_map.clip(0, 200).astype(np.uint8)
     assert np.array_equal(segment_map_to_rgb(small, 200), segment_id_to_rgb(small))
+
+
+_masks = st.integers(1, 6).flatmap(
+    lambda h: st.integers(1, 6).flatmap(
+        lambda w: st.lists(hnp.arrays(bool, (h, w)), min_size=0, max_size=5).map(lambda ms: (h, w, ms))
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_masks, st.data())
+def test_canvas_layout_changes_nothing_but_speed(case, data):
+    height, width, masks = case
+    semantic = data.draw(hnp.arrays(np.uint8, (height, width), elements=st.sampled_from([VOID, ROAD, SKY, CAR])))
+    categories = data.draw(st.lists(st.sampled_from([CAR, PERSON, SKY]), min_size=len(masks), max_size=len(masks)))
+    row_crops = crops(*masks)  # C-ordered, as mask PNGs decode
+    column_crops = [MaskCrop(c.y0, c.x0, np.asfortranarray(c.mask), c.area) for c in row_crops]  # as RLEs decode
+    kwargs = {"stuff_order": [ROAD, SKY], "stuff_area_limit": 2}
+    expected = merge_panoptic(semantic, column_crops, categories, **kwargs)
+    for layout_crops in (row_crops, column_crops):
+        for column_major in (True, False):
+            result = merge_panoptic(semantic, layout_crops, categories, column_major=column_major, **kwargs)
+            assert segments(result) == segments(expected)
+            assert result.segment_map.dtype == expected.segment_map.dtype
+            assert np.array_equal(result.segment_map, expected.segment_map)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.uint8, st.tuples(st.integers(0, 9), st.integers(0, 9))), st.integers(1, 3), st.integers(1, 70))
+def test_value_counts_equal_bincount_for_views_and_any_block_size(image, row_step, exact):
+    view = image[::row_step, 1:]
+    expected = np.bincount(view.reshape(-1), minlength=256)
+    with pytest.MonkeyPatch.context() as patch:  # tiny float32 limits force counting in blocks
+        patch.setattr("pps_cli.merge.panoptic.FLOAT32_EXACT", exact)
+        counts = value_counts(view)
+    assert counts.dtype == np.int64 and np.array_equal(counts, expected)
+    assert np.array_equal(value_counts(view), expected)
 
 
 def test_masks_and_categories_must_agree():
