@@ -23,7 +23,8 @@ segment's position. panopticapi instead draws random ids near the category color
 the pixels and categories of the segments are the same.
 
 Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box (on a
-transposed canvas, where decoded RLE boxes are contiguous). Label maps are piecewise constant, so the
+transposed canvas for RLEs and polygons, where their decoded boxes are contiguous; on a row-major one
+for Cityscapes mask PNGs). Label maps are piecewise constant, so the
 rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.merge.runs`): the
 histogram of unassigned classes, the stuff lookup and the boxes cost about one pass over the image.
 """
