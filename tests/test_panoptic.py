@@ -28,7 +28,6 @@ from pps_cli.merge.panoptic import (
     merge_panoptic,
     merge_panoptic_files,
     segment_map_to_rgb,
-    value_counts,
     walk_order,
 )
 from pps_cli.specs import load_eval_spec
@@ -180,18 +179,6 @@ def test_canvas_layout_changes_nothing_but_speed(case, data):
             assert segments(result) == segments(expected)
             assert result.segment_map.dtype == expected.segment_map.dtype
             assert np.array_equal(result.segment_map, expected.segment_map)
-
-
-@settings(max_examples=40, deadline=None)
-@given(hnp.arrays(np.uint8, st.tuples(st.integers(0, 9), st.integers(0, 9))), st.integers(1, 3), st.integers(1, 70))
-def test_value_counts_equal_bincount_for_views_and_any_block_size(image, row_step, exact):
-    view = image[::row_step, 1:]
-    expected = np.bincount(view.reshape(-1), minlength=256)
-    with pytest.MonkeyPatch.context() as patch:  # tiny float32 limits force counting in blocks
-        patch.setattr("pps_cli.merge.panoptic.FLOAT32_EXACT", exact)
-        counts = value_counts(view)
-    assert counts.dtype == np.int64 and np.array_equal(counts, expected)
-    assert np.array_equal(value_counts(view), expected)
 
 
 def test_masks_and_categories_must_agree():

@@ -369,7 +369,7 @@ def _merge_one(job: _Job, settings: MergeSettings) -> ImageResult:
             job.semantic_png,
             f"size {semantic.shape[1]}x{semantic.shape[0]}, expected {image.width}x{image.height} (images.json)",
         )
-    semantic_counts = value_counts(semantic[::ROW_STEP])
+    semantic_counts = np.bincount(semantic[::ROW_STEP].reshape(-1), minlength=256).astype(np.int64)
     if settings.semantic_lut is not None:
         semantic = cv2.LUT(semantic, settings.semantic_lut)
     records = load_instances(job.instances, image, categories=settings.categories, confidence_thr=settings.confidence_thr)
@@ -382,26 +382,6 @@ def _merge_one(job: _Job, settings: MergeSettings) -> ImageResult:
         "segments_info": [segment.as_json() for segment in result.segments],
     }
     return ImageResult(annotation, partial, semantic_counts, instance_counts)
-
-
-FLOAT32_EXACT = 1 << 24
-"""Integers up to this are exact in float32 (OpenCV's histogram counts)."""
-
-
-def value_counts(image: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """(256,) int64 pixels per value of a (H, W) uint8 image (views with row strides welcome).
-
-    OpenCV's histogram, several times faster than ``np.bincount`` (which first widens every pixel to
-    intp); it counts in float32, so blocks of at most 2**24 pixels are counted apart and summed.
-    """
-    height, width = image.shape
-    if width > FLOAT32_EXACT:
-        return np.bincount(image.reshape(-1), minlength=256).astype(np.int64)
-    counts = np.zeros(256, np.int64)
-    block = FLOAT32_EXACT // max(width, 1)
-    for top in range(0, height if width else 0, block):
-        counts += cv2.calcHist([image[top : top + block]], [0], None, [256], [0, 256]).reshape(-1).astype(np.int64)
-    return counts
 
 
 def output_file_name(image: ImageInfo, images_json: Path) -> str:
