@@ -10,6 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from pycocotools import mask as coco_mask
 from typer.testing import CliRunner
 
@@ -151,6 +154,31 @@ def test_more_than_255_segments_use_wider_ids():
     assert np.array_equal(rgb, segment_id_to_rgb(result.segment_map))
     small = result.segment_map.clip(0, 200).astype(np.uint8)
     assert np.array_equal(segment_map_to_rgb(small, 200), segment_id_to_rgb(small))
+
+
+_masks = st.integers(1, 6).flatmap(
+    lambda h: st.integers(1, 6).flatmap(
+        lambda w: st.lists(hnp.arrays(bool, (h, w)), min_size=0, max_size=5).map(lambda ms: (h, w, ms))
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_masks, st.data())
+def test_canvas_layout_changes_nothing_but_speed(case, data):
+    height, width, masks = case
+    semantic = data.draw(hnp.arrays(np.uint8, (height, width), elements=st.sampled_from([VOID, ROAD, SKY, CAR])))
+    categories = data.draw(st.lists(st.sampled_from([CAR, PERSON, SKY]), min_size=len(masks), max_size=len(masks)))
+    row_crops = crops(*masks)  # C-ordered, as mask PNGs decode
+    column_crops = [MaskCrop(c.y0, c.x0, np.asfortranarray(c.mask), c.area) for c in row_crops]  # as RLEs decode
+    kwargs = {"stuff_order": [ROAD, SKY], "stuff_area_limit": 2}
+    expected = merge_panoptic(semantic, column_crops, categories, **kwargs)
+    for layout_crops in (row_crops, column_crops):
+        for column_major in (True, False):
+            result = merge_panoptic(semantic, layout_crops, categories, column_major=column_major, **kwargs)
+            assert segments(result) == segments(expected)
+            assert result.segment_map.dtype == expected.segment_map.dtype
+            assert np.array_equal(result.segment_map, expected.segment_map)
 
 
 def test_masks_and_categories_must_agree():

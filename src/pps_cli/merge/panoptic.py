@@ -23,7 +23,8 @@ segment's position. panopticapi instead draws random ids near the category color
 the pixels and categories of the segments are the same.
 
 Cost: each instance mask is decoded once, into its bounding box; the walk touches only that box (on a
-transposed canvas, where decoded RLE boxes are contiguous). Label maps are piecewise constant, so the
+transposed canvas for RLEs and polygons, where their decoded boxes are contiguous; on a row-major one
+for Cityscapes mask PNGs). Label maps are piecewise constant, so the
 rest works on runs of pixels with the same segment and semantic class (:mod:`pps_cli.merge.runs`): the
 histogram of unassigned classes, the stuff lookup and the boxes cost about one pass over the image.
 """
@@ -127,6 +128,7 @@ def merge_panoptic(
     stuff_order: Sequence[int],
     overlap_thr: float = OVERLAP_THRESHOLD,
     stuff_area_limit: int = STUFF_AREA_LIMIT,
+    column_major: bool = True,
 ) -> PanopticMerge:
     """Merge one image's semantic map and instances (already in walk order) into panoptic segments.
 
@@ -146,6 +148,9 @@ def merge_panoptic(
         An instance is skipped when more than this fraction of its mask is already assigned.
     stuff_area_limit : int
         Fewest unassigned semantic pixels a stuff class needs to contribute.
+    column_major : bool
+        Paint a transposed canvas, the fast layout for crops stored column by column (decoded RLEs);
+        False for row-major crops (mask PNGs). Only the speed depends on it.
 
     Returns
     -------
@@ -174,9 +179,10 @@ def merge_panoptic(
     max_segments = len(category_ids) + len(stuff_order)
     if max_segments >= NUM_SEGMENT_IDS:
         raise ValueError(f"{max_segments} segments do not fit in 24-bit segment ids")
-    # The walk paints a transposed canvas: RLE masks are decoded column by column, so their boxes are
-    # contiguous there (and cv2.transpose turns the canvas back at the end, for ~1 pass over the image).
-    canvas_t = np.zeros((width, height), _segment_dtype(max_segments))
+    # RLE masks are decoded column by column, so their boxes are contiguous on a transposed canvas
+    # (cv2.transpose turns it back at the end, for ~1 pass over the image); mask PNGs are row-major.
+    dtype = _segment_dtype(max_segments)
+    canvas = np.zeros((width, height) if column_major else (height, width), dtype)
     categories: list[int] = []
     areas: list[int] = []
     segment_of_stuff: dict[int, int] = {}
@@ -194,8 +200,11 @@ def merge_panoptic(
         box_h, box_w = crop.mask.shape
         if crop.y0 < 0 or crop.x0 < 0 or crop.y0 + box_h > height or crop.x0 + box_w > width:
             raise ValueError(f"mask box at ({crop.y0}, {crop.x0}) size {box_h}x{box_w} outside the {height}x{width} image")
-        region = canvas_t[crop.x0 : crop.x0 + box_w, crop.y0 : crop.y0 + box_h]
-        new = crop.mask.T & (region == 0)
+        if column_major:
+            region, mask = canvas[crop.x0 : crop.x0 + box_w, crop.y0 : crop.y0 + box_h], crop.mask.T
+        else:
+            region, mask = canvas[crop.y0 : crop.y0 + box_h, crop.x0 : crop.x0 + box_w], crop.mask
+        new = mask & (region == 0)
         num_new = int(np.count_nonzero(new))
         if (crop.area - num_new) / crop.area > overlap_thr:
             continue
@@ -211,7 +220,8 @@ def merge_panoptic(
 
     # The rest works on runs of pixels with the same segment and semantic class (rows kept apart, for
     # the boxes): the histogram of unassigned classes, the stuff lookup and the boxes cost ~ runs.
-    canvas = _transpose(canvas_t, height, width)
+    if column_major:
+        canvas = _transpose(canvas, height, width)
     starts, lengths = pixel_runs(canvas.reshape(-1), semantic.reshape(-1), row_length=width)
     run_segment = canvas.reshape(-1)[starts]
     segment_map = canvas
@@ -328,6 +338,9 @@ def merge_image(
     walked = [records[i] for i in order]
     partial: list[str] = []
 
+    # Mask PNGs decode row by row; RLEs and polygons column by column.
+    row_major = bool(walked) and all(isinstance(r.segmentation, Path) for r in walked)
+
     def masks() -> Iterable[MaskCrop]:
         for record in walked:
             crop, has_partial = decode_instance(record, height=height, width=width)
@@ -342,6 +355,7 @@ def merge_image(
         stuff_order=settings.stuff_order,
         overlap_thr=settings.overlap_thr,
         stuff_area_limit=settings.stuff_area_limit,
+        column_major=not row_major,
     )
     return result, tuple(partial)
 
