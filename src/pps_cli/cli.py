@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+import shutil
 import sys
 import typing
 from collections.abc import Iterable, Sequence
@@ -42,6 +43,8 @@ try:  # Typer >= 0.16 vendors Click
 except ImportError:  # pragma: no cover - older Typer on Click
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
+HELP_MAX_WIDTH = 120
+"""Help is wrapped to the terminal's width (``COLUMNS`` where set), up to this many columns."""
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 _COMPLETION_FLAGS = ("--show-completion", "--install-completion")
 
@@ -58,6 +61,13 @@ def _unwrap(text: str | None) -> str | None:
         else:
             paragraphs.append(" ".join(line.strip() for line in lines))
     return "\n\n".join(paragraphs)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text's first paragraph, for the list of commands (Click cuts at ~45 characters)."""
+    paragraph = text.strip().split("\n\n", 1)[0].replace("\b", "").strip()
+    sentence = re.split(r"(?<=\.)\s", paragraph, maxsplit=1)[0]
+    return " ".join(sentence.split())
 
 
 def _tidy(params: Sequence[Any]) -> None:
@@ -86,6 +96,11 @@ def usage_error_line(e: Any) -> str:
         return f"{_param_name(param)}: {message}"
     message = e.format_message()
     return message[:1].lower() + message[1:]
+
+
+def help_width() -> int:
+    """Columns of help text: the terminal's, at most :data:`HELP_MAX_WIDTH`, at least 50 (as Click counts)."""
+    return max(min(shutil.get_terminal_size().columns, HELP_MAX_WIDTH) - 2, 50)
 
 
 def _default_shell() -> str:
@@ -240,6 +255,8 @@ class PpsGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         for command in self.commands.values():
             command.help = _unwrap(command.help)
+            if command.short_help is None and command.help:
+                command.short_help = first_sentence(command.help)
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
@@ -262,6 +279,7 @@ class PpsGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, *pos: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         args = _with_completion_shell(sys.argv[1:] if args is None else list(args))
         completion_init()  # Typer's completion classes, which add_completion=False leaves unregistered
+        kwargs.setdefault("terminal_width", help_width())  # also under CliRunner, which fixes Click's to 80
         try:
             with sigterm_as_interrupt():
                 code = super().main(args, *pos, standalone_mode=False, **kwargs)
