@@ -3,8 +3,9 @@
 Root settings every command inherits, new ones included (register them with ``app.command``):
 ``-h``/``--help``; one-line usage errors (``error: --workers: must be >= 1``, exit 2); PpsError and
 Ctrl-C/SIGTERM mapped as in ``commands._common.user_errors``; flags shown without a type
-placeholder; command help paragraphs re-flowed to the terminal; ``--show-completion [SHELL]`` and
-``--install-completion [SHELL]``.
+placeholder; Click's plain help, command help paragraphs re-flowed to the terminal (at most
+:data:`HELP_MAX_WIDTH` columns); option values converted without pydantic (:class:`FastOptionValue`);
+``--show-completion [SHELL]`` and ``--install-completion [SHELL]``.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def _with_completion_shell(args: list[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- option values without pydantic
-# Typer >= 0.17 converts every option value through a pydantic TypeAdapter, built on first use:
-# importing pydantic and building the adapters costs ~80 ms before a command's first line. The
+# Recent Typer (0.29 here) converts every option value through a pydantic TypeAdapter, built on
+# first use: importing pydantic and building the adapters costs ~80 ms before a command's first line. The
 # annotations pps uses (str, int, float, Path, Enums, lists of these) convert here instead, through
 # Typer's own checks where they exist (paths, choices). Anything else, and every value that would be
 # rejected, goes through Typer's adapter, so values and error messages are Typer's own. A Typer
@@ -223,6 +224,7 @@ class FastOptionValue:
 
 
 def _handled(descriptor: Any) -> bool:
+    """Whether :class:`FastOptionValue` knows the parameter's annotation (a list's items for a list)."""
     annotation = descriptor.annotation
     if typing.get_origin(annotation) is list:
         (annotation,) = typing.get_args(annotation)
