@@ -166,7 +166,10 @@ def test_a_typer_without_its_conversion_internals_is_left_to_itself(monkeypatch,
 
 
 def test_a_converter_typer_already_built_is_kept():
+    import pytest
     import typer.main
+
+    pytest.importorskip("typer._coercion")
 
     from pps_cli.cli import convert_without_pydantic
 
