@@ -37,7 +37,6 @@ from .commands.specs import specs_command
 from .commands.stats import stats_command
 from .commands.visualize import visualize_command
 from .interrupts import sigterm_as_interrupt
-from .memory import keep_freed_memory
 
 try:  # Typer >= 0.16 vendors Click
     from typer._click import exceptions as click_exceptions
@@ -376,6 +375,8 @@ def _root(
     ] = None,
 ) -> None:
     """Part-aware panoptic segmentation: merge predictions and compute PartPQ."""
+    from .memory import keep_freed_memory  # ctypes: imported once a command runs, not for --help
+
     keep_freed_memory()
 
 

@@ -28,7 +28,6 @@ import enum
 import functools
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,6 +293,8 @@ def _check_place(output: Output) -> None:
     if existing.exists() and not existing.is_dir():
         raise PpsError(path, f"{existing} is a file, so nothing can be written below it ({output.option})")
     probe_dir = existing if existing.is_dir() else existing.parent
+    import tempfile  # here, not at the top: ~2 ms of every start-up, needed only once outputs are checked
+
     try:  # a real probe: permission bits do not tell (root, read-only mounts, ACLs)
         fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".pps-write-test-")
         os.close(fd)
