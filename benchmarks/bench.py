@@ -381,32 +381,45 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def measure_startup(data: Path, work: Path, runs: int = 5) -> dict[str, dict[str, float]]:
-    """Fastest of ``runs`` wall and CPU times: ``pps --help``, and each command up to its first line of work.
-
-    A command is given a missing images.json, so it stops with its one-line error right where its own
-    work starts: what is measured is the interpreter, the imports and the option parsing it needs.
-    """
+def startup_commands(data: Path, work: Path) -> dict[str, list[str]]:
+    """The start-up measurements: ``pps --help`` (the real script), and each command with valid
+    arguments on ``data`` run through ``startup_probe.py``, which exits where the command's body starts."""
     pps = str(Path(sys.executable).with_name("pps"))
-    missing = str(work / "missing" / "images.json")
+    probe = [sys.executable, str(Path(__file__).with_name("startup_probe.py"))]
+    pred = data / "predictions"
     out = str(work / "startup-out")
-    commands = {
+    panoptic = work / "panoptic-out"
+    spec, gt, images = ["-s", "cpp-default"], ["--gt", str(data / "gt")], ["--images", str(data / "images.json")]
+    return {
         "pps --help": [pps, "--help"],
-        "pps panoptic": [pps, "panoptic", "-s", "cpp-default", "--semantic", str(data / "predictions" / "semantic"),
-                         "--instances", str(data / "predictions" / "instances.json"), "--images", missing, "-o", out],
-        "pps pps": [pps, "pps", "-s", "cpp-default", "--panoptic-dir", str(work / "panoptic-out" / "panoptic"),
-                    "--panoptic-json", str(work / "panoptic-out" / "panoptic.json"), "--parts",
-                    str(data / "predictions" / "parts"), "--images", missing, "-o", out],
-        "pps evaluate": [pps, "evaluate", "-s", "cpp-default", "--gt", str(data / "gt"), "--pred", str(work / "pps-out"),
-                         "--images", missing, "-o", str(work / "startup.json")],
+        "pps panoptic": [*probe, "panoptic", *spec, "--semantic", str(pred / "semantic"),
+                         "--instances", str(pred / "instances.json"), *images, "-o", out],
+        "pps pps": [*probe, "pps", *spec, "--panoptic-dir", str(panoptic / "panoptic"),
+                    "--panoptic-json", str(panoptic / "panoptic.json"), "--parts", str(pred / "parts"), *images, "-o", out],
+        "pps evaluate": [*probe, "evaluate", *spec, *gt, "--pred", str(work / "pps-out"), *images,
+                         "-o", str(work / "startup.json")],
+        "pps pq": [*probe, "pq", *spec, *gt, *images, "--pred-json", str(panoptic / "panoptic.json"),
+                   "--pred-dir", str(panoptic / "panoptic"), "-o", str(work / "startup-pq.json")],
+        "pps run": [*probe, "run", *spec, *gt, "--parts", str(pred / "parts"), "--semantic", str(pred / "semantic"),
+                    "--instances", str(pred / "instances.json"), "-o", out],
     }  # fmt: skip
+
+
+def measure_startup(data: Path, work: Path, runs: int = 5) -> dict[str, dict[str, float]]:
+    """Fastest of ``runs`` wall and CPU times (whole process) of each of :func:`startup_commands`.
+
+    The folders the commands are given must exist (``--pred``, ``--panoptic-dir``: the outputs of
+    the stages run before); a command that fails before its body (exit code not 0) is an error.
+    """
     times: dict[str, dict[str, float]] = {}
-    for name, command in commands.items():
+    for name, command in startup_commands(data, work).items():
         wall = cpu = float("inf")
         for _ in range(runs):
             start, cpu_start = time.perf_counter(), _children_cpu()
-            subprocess.run(command, capture_output=True, check=False)
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
             wall, cpu = min(wall, time.perf_counter() - start), min(cpu, _children_cpu() - cpu_start)
+            if done.returncode != 0:
+                raise SystemExit(f"start-up {name}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
         times[name] = {"wall": wall, "cpu": cpu}
         print(f"  start-up {name:<13} {wall:6.3f} s wall, {cpu:6.3f} s CPU", flush=True)
     return times

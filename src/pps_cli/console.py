@@ -1,7 +1,8 @@
 """The ``pps`` executable: Ctrl-C and SIGTERM handled from the first instant, then the Typer app.
 
-Importing the CLI takes a moment (NumPy, OpenCV, pydantic); an interrupt that lands meanwhile must
-also end as one line ``interrupted`` and exit 130, not as a traceback from the middle of an import.
+Importing the CLI takes a moment (Typer; a command's NumPy and OpenCV when it runs); an interrupt that
+lands meanwhile must also end as one line ``interrupted`` and exit 130, not as a traceback from the
+middle of an import.
 """
 
 from __future__ import annotations

@@ -25,50 +25,64 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from ..constants import BUNDLED_EVAL_SPECS, STDOUT
 from ..errors import PpsError, summarize_list
 
 if TYPE_CHECKING:
-    from ..specs import EvalSpec
+    from rich.console import Console
+    from rich.progress import Progress
 
-out = Console()
-err = Console(stderr=True)
+    from ..specs import EvalSpec
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
 
 
+@functools.cache
+def stdout_console() -> Console:
+    """The console of stdout (created on first use: rich.console costs ~30 ms of every start-up)."""
+    from rich.console import Console
+
+    return Console()
+
+
+@functools.cache
+def stderr_console() -> Console:
+    """The console of stderr (created on first use, like :func:`stdout_console`)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def __getattr__(name: str) -> Any:
+    """``out`` and ``err``: the two consoles, created when first imported or looked up."""
+    if name == "out":
+        return stdout_console()
+    if name == "err":
+        return stderr_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def print_error(message: str) -> None:
     """Print ``error: <message>`` as one red line on stderr (newlines folded, never wrapped)."""
     one_line = " ".join(str(message).split())
+    err = stderr_console()
     err.print("[bold red]error:[/] ", end="", markup=True, highlight=False)
     err.print(one_line, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_interrupted() -> None:
-    err.print("interrupted", markup=False, highlight=False, soft_wrap=True)
+    stderr_console().print("interrupted", markup=False, highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -86,7 +100,7 @@ def user_errors() -> Iterator[None]:
 
 def say(message: str, *, console: Console | None = None) -> None:
     """Print a success line on stdout (or ``console``) as one line, however narrow the terminal or pipe."""
-    (console or out).print(message, markup=False, highlight=False, soft_wrap=True)
+    (console or stdout_console()).print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def say_wrote(*paths: Path | None, console: Console) -> None:
@@ -98,11 +112,13 @@ def say_wrote(*paths: Path | None, console: Console) -> None:
 
 def human_console(*paths: Path | None) -> Console:
     """Where tables and success lines go: stdout, or stderr when an output is written to stdout (``-o -``)."""
-    return err if any(p is not None and os.fspath(p) == STDOUT for p in paths) else out
+    to_stdout = any(p is not None and os.fspath(p) == STDOUT for p in paths)
+    return stderr_console() if to_stdout else stdout_console()
 
 
 def warn(message: str) -> None:
     """Print a warning line on stderr."""
+    err = stderr_console()
     err.print("[yellow]warning:[/] ", end="", markup=True, highlight=False)
     err.print(" ".join(str(message).split()), markup=False, highlight=False, soft_wrap=True)
 
@@ -277,6 +293,8 @@ def _check_place(output: Output) -> None:
     if existing.exists() and not existing.is_dir():
         raise PpsError(path, f"{existing} is a file, so nothing can be written below it ({output.option})")
     probe_dir = existing if existing.is_dir() else existing.parent
+    import tempfile  # here, not at the top: ~2 ms of every start-up, needed only once outputs are checked
+
     try:  # a real probe: permission bits do not tell (root, read-only mounts, ACLs)
         fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".pps-write-test-")
         os.close(fd)
@@ -380,19 +398,31 @@ def resolve_workers(workers: int | None) -> int:
     return default_workers() if workers is None else workers
 
 
-class ImagesPerSecondColumn(ProgressColumn):
-    """Throughput of a task in images per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("  -.- img/s" if speed is None else f"{speed:5.1f} img/s", style="progress.data.speed")
-
-
 def progress_bar() -> Progress:
     """A rich progress bar on stderr: count, images/s, elapsed time and ETA.
 
     Disabled when stderr is not a terminal, so logs and captured stderr hold only messages.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class ImagesPerSecondColumn(ProgressColumn):
+        """Throughput of a task in images per second."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("  -.- img/s" if speed is None else f"{speed:5.1f} img/s", style="progress.data.speed")
+
+    err = stderr_console()
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from ..errors import PpsError
-from ._common import out, user_errors
+from ._common import stdout_console, user_errors
 
 if TYPE_CHECKING:  # the command imports them when it runs: `pps --help` stays light
+    from rich.table import Table
+
     from ..report.compare import Comparison, Row
 
 
@@ -28,6 +28,9 @@ def _delta(value: float | None) -> str:
 
 
 def _table(title: str, rows: tuple[Row, ...], labels: tuple[str, ...]) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     table.add_column("metric" if title.startswith("summary") else "class")
     if not title.startswith("summary"):
@@ -49,6 +52,7 @@ def _table(title: str, rows: tuple[Row, ...], labels: tuple[str, ...]) -> Table:
 
 def print_comparison(comparison: Comparison, *, limit: int | None) -> None:
     """Print the summary table and the per-class table (its first ``limit`` rows)."""
+    out = stdout_console()
     out.print(_table("summary (x100; * best)", comparison.summary, comparison.labels))
     rows = comparison.classes if limit is None else comparison.classes[:limit]
     shown = "" if len(rows) == len(comparison.classes) else f", {len(rows)} of {len(comparison.classes)} shown"

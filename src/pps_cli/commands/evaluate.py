@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Group, RenderableType
-from rich.table import Table
 
 from ..constants import METRICS
 from ..errors import PpsError, summarize_list
@@ -31,6 +29,9 @@ from ._common import (
 from ._input_options import IdsOption, NoChannelCheckOption, NoLayoutCheckOption, OptionalImagesOption
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
     from ..evaluate import Evaluation
 
 TABLES = ("partpq", "pq", "miou", "summary")
@@ -166,6 +167,8 @@ def parse_tables(value: str | None, metrics: tuple[str, ...]) -> tuple[str, ...]
 
 def render_tables(evaluation: Evaluation, tables: tuple[str, ...], *, percent: bool = False) -> RenderableType:
     """The requested tables, in the order given (``percent``: metrics x100, as papers report them)."""
+    from rich.console import Group
+
     builders = {"partpq": results_table, "pq": pq_table, "miou": miou_tables, "summary": summary_table}
     return Group(*(builders[name](evaluation, percent=percent) for name in tables))
 
@@ -181,6 +184,8 @@ def _title(what: str, percent: bool) -> str:
 
 def results_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """Per-category PartPQ / PartSQ / PartRQ / TP / FP / FN, then the averages."""
+    from rich.table import Table
+
     _fmt = functools.partial(fmt_metric, percent=percent)
     result = evaluation.result
     assert result is not None, "PartPQ was not computed"
@@ -220,6 +225,8 @@ def results_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
 
 def pq_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """Per-category PQ / SQ / RQ / TP / FP / FN, then All / Things / Stuff / Parts / NoParts."""
+    from rich.table import Table
+
     _fmt = functools.partial(fmt_metric, percent=percent)
     result = evaluation.summary.pq
     assert result is not None, "PQ was not computed"
@@ -245,6 +252,9 @@ def pq_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
 
 def miou_tables(evaluation: Evaluation, *, percent: bool = False) -> RenderableType:
     """Scene IoU per eval sid and part IoU per flat part id, with the means ('-': empty union)."""
+    from rich.console import Group
+    from rich.table import Table
+
     from ..metrics.miou import part_name
 
     _fmt = functools.partial(fmt_metric, percent=percent)
@@ -273,6 +283,8 @@ def miou_tables(evaluation: Evaluation, *, percent: bool = False) -> RenderableT
 def summary_table(evaluation: Evaluation, *, percent: bool = False) -> Table:
     """The numbers papers report: PartPQ all / parts / no parts, PQ all / things / stuff / parts / no parts,
     scene and part mIoU, each with the number of categories it averages."""
+    from rich.table import Table
+
     _fmt = functools.partial(fmt_metric, percent=percent)
     summary = evaluation.summary
     table = Table(title=_title(f"summary ({evaluation.spec.name}, {len(evaluation.jobs)} images", percent) + ")")

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ..errors import PpsError
 from ._common import (
@@ -28,6 +27,8 @@ _File = dict(exists=True, dir_okay=False)
 _Folder = dict(exists=True, file_okay=False)
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from ..metrics.pq import PQResult
 
 
@@ -116,6 +117,8 @@ def _percent(value: float | None) -> str:
 
 def pq_table(result: PQResult, *, title: str) -> Table:
     """The group rows of panopticapi's print: PQ, SQ, RQ (percent) and N; '-' for an empty group."""
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("")
     for name in ("PQ", "SQ", "RQ", "N"):
@@ -127,6 +130,8 @@ def pq_table(result: PQResult, *, title: str) -> Table:
 
 def per_class_table(result: PQResult) -> Table:
     """One row per category: PQ, SQ, RQ (percent), TP, FP, FN; uncounted categories dimmed with '-'."""
+    from rich.table import Table
+
     table = Table(title="PQ per category")
     table.add_column("id", justify="right")
     table.add_column("category")

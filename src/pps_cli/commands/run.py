@@ -16,11 +16,11 @@ from ._common import (
     WorkersOption,
     check_outputs,
     load_spec,
-    out,
     output_folder,
     progress_bar,
     resolve_workers,
     say,
+    stdout_console,
     user_errors,
     warn,
 )
@@ -130,5 +130,5 @@ def run_command(
         for message in result.warnings:
             warn(message)
         warn_unknown_classes(result.evaluation, output / PPS_DIR)
-    out.print(default_tables(result.evaluation, percent=percent))
+    stdout_console().print(default_tables(result.evaluation, percent=percent))
     say(f"wrote every stage's outputs to {output}")

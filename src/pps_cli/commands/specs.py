@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ..constants import BUNDLED_EVAL_SPECS
-from ._common import complete_eval_spec, out, user_errors, warn
+from ._common import complete_eval_spec, stdout_console, user_errors, warn
 
 
 def specs_command(
@@ -20,6 +19,8 @@ def specs_command(
     ] = None,
 ) -> None:
     """List the bundled EvalSpecs, or show the categories of one (validated)."""
+    from rich.table import Table
+
     from ..specs import load_eval_spec
 
     with user_errors():
@@ -36,7 +37,7 @@ def specs_command(
                     str(len(spec.eval_sids)),
                     str(len(spec.parts)),
                 )
-            out.print(table)
+            stdout_console().print(table)
             return
         spec = load_eval_spec(name)
     for message in spec.warnings:
@@ -52,4 +53,4 @@ def specs_command(
             if sid_pid // 100 == sid
         ]
         table.add_row(str(index), str(sid), spec.category_name(sid), kind, ", ".join(flats))
-    out.print(table)
+    stdout_console().print(table)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ._common import (
     EvalSpecOption,
@@ -22,6 +21,9 @@ from ._common import (
     user_errors,
 )
 from ._input_options import IdsOption, NoLayoutCheckOption, OptionalImagesOption
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def stats_command(
@@ -77,6 +79,8 @@ def _percent(part: int, whole: int) -> str:
 
 def classes_table(document: dict[str, Any]) -> Table:
     """Per class: images, instances, part-annotated instances, crowd regions, pixels (share of all pixels)."""
+    from rich.table import Table
+
     total_pixels = document["totals"]["pixels"]
     table = Table(title=f"ground truth ({document['eval_spec']}, {document['num_images']} images)")
     for name, justify in (("sid", "right"), ("class", "left"), ("images", "right"), ("instances", "right"),
@@ -99,6 +103,8 @@ def classes_table(document: dict[str, Any]) -> Table:
 
 def parts_table(document: dict[str, Any]) -> Table:
     """Per part of each class: pixels and share of the class's pixels."""
+    from rich.table import Table
+
     table = Table(title="parts")
     for name, justify in (("class", "left"), ("pid", "right"), ("part", "left"), ("pixels", "right"), ("of class", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
