@@ -227,6 +227,12 @@ def _child_main(argv: list[str]) -> None:
             pass
         else:
             keep_freed_memory()
+        try:
+            from pps_cli.threads import one_opencv_thread
+        except ImportError:  # a pps from before it existed
+            pass
+        else:
+            one_opencv_thread()
     cpu_seconds = None
     with PeakMemory(tree=not (kind == "stage" and args["workers"] == 1)) as memory:
         if kind == "pool":

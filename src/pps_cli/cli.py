@@ -376,8 +376,10 @@ def _root(
 ) -> None:
     """Part-aware panoptic segmentation: merge predictions and compute PartPQ."""
     from .memory import keep_freed_memory  # ctypes: imported once a command runs, not for --help
+    from .threads import one_opencv_thread
 
     keep_freed_memory()
+    one_opencv_thread()
 
 
 def main() -> None:
