@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -43,3 +44,25 @@ def test_runs_rebuild_the_image_and_boxes_match_the_pixels(image):
         ys, xs = np.nonzero(image == label)
         expected = [0, 0, 0, 0] if ys.size == 0 else [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
         assert boxes[label].tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(np.int32, hnp.array_shapes(min_dims=2, max_dims=2, max_side=9), elements=st.integers(0, 2)),
+    st.integers(0, 2**30),
+    st.integers(1, 40),
+)
+def test_metric_runs_in_bands_equal_runs_of_the_whole_image(uids, seed, band_pixels):
+    """pixel_runs works in bands of rows; any band size gives the runs of the flattened image."""
+    from pps_cli.metrics import runs as metric_runs
+
+    rng = np.random.default_rng(seed)
+    pred = rng.integers(0, 2, (*uids.shape, 3)).astype(np.uint8)
+    flat_uid, flat_pred = uids.reshape(-1), metric_runs.pack_predictions(pred)
+    starts = metric_runs.run_starts(flat_uid, flat_pred)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(metric_runs, "CACHE_BAND_PIXELS", band_pixels)
+        runs = metric_runs.pixel_runs(uids, pred)
+    assert runs.uid.tolist() == flat_uid[starts].tolist()
+    assert runs.pred.tolist() == (flat_pred[starts] & 0xFFFFFF).tolist()
+    assert runs.length.tolist() == np.diff(starts, append=flat_uid.size).tolist()
