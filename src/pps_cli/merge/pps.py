@@ -43,7 +43,7 @@ from ..io import (
     staged_output,
     write_bytes_atomic,
 )
-from ..metrics.runs import pack_predictions
+from ..metrics.runs import label_and_color_runs
 from ..parallel import parallel_map
 from ..specs import EvalSpec
 from .runs import pixel_runs
@@ -217,7 +217,7 @@ def merge_pps_rgb(
 
 
 class _MergeRuns(NamedTuple):
-    """The runs :func:`_merge_codes` worked on: what else the driver needs from one image comes from them."""
+    """The runs :func:`_merge_runs` worked on: what else the driver needs from one image comes from them."""
 
     values: NDArray[np.uint32]
     """(R,) ``class | instance << 8 | part << 16`` of each run."""
@@ -258,14 +258,23 @@ def _merge_with_runs(
     ``out``: an (H, W, 3) uint8 array (e.g. the samples of :func:`~pps_cli.io.png_rows`) to write the PPS
     image into; the returned ``pps`` is then ``out``.
     """
-    if panoptic.ndim == 3:
-        # One little-endian uint32 per pixel whose low 24 bits are the segment id (the top byte is alpha).
-        codes, id_mask = pack_predictions(panoptic), ID_MASK
+    # Label maps are piecewise constant: all the work is done once per run of pixels with the same
+    # segment and flat part id (some 10**4 runs on a 2048x1024 image, not 2 * 10**6 pixels).
+    if part_map.size == 0:
+        starts, run_ids, run_parts = np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    elif panoptic.ndim == 3:
+        # Colours packed into one little-endian uint32 whose low 24 bits are the segment id (alpha on top).
+        starts, run_parts, run_codes = label_and_color_runs(part_map, panoptic)
+        run_ids = run_codes.astype(np.int64) & ID_MASK
     else:
-        codes, id_mask = panoptic.reshape(-1), None
-    return _merge_codes(
-        codes, part_map, segment_ids, category_ids, part_table=part_table, void=void, id_mask=id_mask, out=out
-    )
+        codes, parts = panoptic.reshape(-1), part_map.reshape(-1)
+        starts, _ = pixel_runs(codes, parts)
+        run_ids, run_parts = codes[starts].astype(np.int64), parts[starts]
+    lengths = np.diff(starts, append=part_map.size)
+    return _merge_runs(
+        run_ids, run_parts, starts, lengths, part_map.shape, segment_ids, category_ids,
+        part_table=part_table, void=void, out=out,
+    )  # fmt: skip
 
 
 def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None:
@@ -273,19 +282,21 @@ def _check_part_map(part_map: NDArray[np.uint8], shape: tuple[int, ...]) -> None
         raise ValueError(f"part_map must be {shape} uint8, got {part_map.shape} {part_map.dtype}")
 
 
-def _merge_codes(
-    codes: NDArray[np.integer],
-    part_map: NDArray[np.uint8],
+def _merge_runs(
+    run_ids: NDArray[np.int64],
+    run_parts: NDArray[np.uint8],
+    starts: NDArray[np.intp],
+    lengths: NDArray[np.intp],
+    shape: tuple[int, ...],
     segment_ids: Sequence[int] | NDArray[np.integer],
     category_ids: Sequence[int] | NDArray[np.integer],
     *,
     part_table: NDArray[np.uint8],
     void: int,
-    id_mask: int | None,
     out: NDArray[np.uint8] | None,
 ) -> tuple[PpsMerge, _MergeRuns]:
-    """The kernel behind :func:`merge_pps`: ``codes`` are (P,) per-pixel values whose segment id is
-    ``code & id_mask`` (or the code itself when ``id_mask`` is None), in raster order."""
+    """The kernel behind :func:`merge_pps`, on the runs of an image of ``shape`` (H, W): each run's
+    segment id, flat part id, first pixel and length (raster order)."""
     if part_table.shape != (256, NUM_FLAT_IDS) or part_table.dtype != np.uint8:
         raise ValueError(f"part_table must be (256, 256) uint8, got {part_table.shape} {part_table.dtype}")
     if not 0 <= void <= 255:
@@ -300,15 +311,7 @@ def _merge_codes(
     if numbers.size and numbers.max() > MAX_INSTANCES:
         raise ValueError(f"more than {MAX_INSTANCES} segments of one category")
 
-    # Label maps are piecewise constant: all the work is done once per run of pixels with the same
-    # segment and flat part id (some 10**4 runs on a 2048x1024 image, not 2 * 10**6 pixels).
-    height, width = part_map.shape
-    parts = part_map.reshape(-1)  # a copy when the map is a view of PNG rows: 1-D comparisons are ~3x faster
-    starts, lengths = pixel_runs(codes, parts)
-    run_ids = codes[starts].astype(np.int64)
-    run_parts = parts[starts]
-    if id_mask is not None:
-        run_ids &= id_mask
+    height, width = shape
     if run_ids.size and (run_ids.min() < 0 or run_ids.max() >= NUM_SEGMENT_IDS):
         raise ValueError("segment ids must be in 0..2**24-1")
 

@@ -106,28 +106,51 @@ def pixel_runs(gt_uids: NDArray[np.integer], pred_pps: NDArray[np.uint8]) -> Pix
     """
     if gt_uids.ndim != 2 or pred_pps.shape[:2] != gt_uids.shape:
         raise ValueError(f"GT {gt_uids.shape} and prediction {pred_pps.shape} sizes differ")
-    height, width = gt_uids.shape
     uid = np.ascontiguousarray(gt_uids, dtype=np.int32)
     if uid.size == 0:
         return PixelRuns(np.zeros(0, np.int32), np.zeros(0, np.uint32), np.zeros(0, np.int64))
+    starts, uids, preds = label_and_color_runs(uid, pred_pps)
+    length = np.diff(starts, append=uid.size).astype(np.int64)
+    return PixelRuns(uids, preds & _PACKED_MASK, length)
+
+
+def label_and_color_runs(
+    labels: NDArray, colors: NDArray[np.uint8]
+) -> tuple[NDArray[np.intp], NDArray, NDArray[np.uint32]]:
+    """Runs (raster order) over which a label map and a 3-channel image are both constant.
+
+    Parameters
+    ----------
+    labels : (H, W) array
+        Any dtype and strides (e.g. uid TIFF, part PNG rows seen in place), H * W > 0.
+    colors : (H, W, 3) uint8
+        Packed like :func:`pack_predictions` (an 0xFF top byte).
+
+    Returns
+    -------
+    starts : (R,) intp
+        First pixel of each run.
+    run_labels : (R,) labels.dtype
+    run_colors : (R,) uint32
+        The packed colour of each run, top byte included.
+    """
+    height, width = labels.shape
     # Bands of rows small enough to stay in the CPU cache while they are packed, compared and
-    # gathered (one pass over 2 * 10**6 pixels in one go spills to memory between the steps).
+    # gathered (a pass over 2 * 10**6 pixels in one go spills to memory between the steps).
     band = max(1, CACHE_BAND_PIXELS // width)
-    starts, uids, preds = [], [], []
-    previous: tuple[int, int] | None = None  # (uid, pred) of the last pixel of the band before
+    starts, run_labels, run_colors = [], [], []
+    previous: tuple[object, int] | None = None  # (label, colour) of the last pixel of the band before
     for top in range(0, height, band):
-        band_uid = uid[top : top + band].reshape(-1)
-        band_pred = pack_predictions(pred_pps[top : top + band])
-        band_starts = run_starts(band_uid, band_pred)
-        if previous == (int(band_uid[0]), int(band_pred[0])):  # the band's first run goes on from the last band
+        band_labels = labels[top : top + band].reshape(-1)
+        band_colors = pack_predictions(colors[top : top + band])
+        band_starts = run_starts(band_labels, band_colors)
+        if previous == (band_labels[0], int(band_colors[0])):  # the band's first run goes on from the last band
             band_starts = band_starts[1:]
-        previous = int(band_uid[-1]), int(band_pred[-1])
+        previous = band_labels[-1], int(band_colors[-1])
         starts.append(band_starts + top * width)
-        uids.append(band_uid[band_starts])
-        preds.append(band_pred[band_starts])
-    all_starts = np.concatenate(starts)
-    length = np.diff(all_starts, append=uid.size).astype(np.int64)
-    return PixelRuns(np.concatenate(uids), np.concatenate(preds) & _PACKED_MASK, length)
+        run_labels.append(band_labels[band_starts])
+        run_colors.append(band_colors[band_starts])
+    return np.concatenate(starts), np.concatenate(run_labels), np.concatenate(run_colors)
 
 
 def value_pairs(runs: PixelRuns) -> PixelRuns:
