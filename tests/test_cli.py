@@ -84,7 +84,7 @@ def _params_by_annotation():
     """Every (command, parameter) of the app, after the root group gave them their converters."""
     import typer.main
 
-    from pps_cli.cli import convert_without_pydantic
+    from pps_cli.commands._option_values import convert_without_pydantic
 
     group = typer.main.get_command(app)
     ctx = typer.Context(group)
@@ -136,7 +136,7 @@ def test_every_option_converts_like_typer_without_pydantic(tmp_path, monkeypatch
     import pytest
 
     coercion = pytest.importorskip("typer._coercion")
-    from pps_cli.cli import FastOptionValue
+    from pps_cli.commands._option_values import FastOptionValue
 
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "a-dir").mkdir()
@@ -152,13 +152,13 @@ def test_every_option_converts_like_typer_without_pydantic(tmp_path, monkeypatch
 
 def test_a_typer_without_its_conversion_internals_is_left_to_itself(monkeypatch, tmp_path):
     """On a Typer without pydantic conversion (older, Click-based; or changed): nothing is replaced, same results."""
-    from pps_cli import cli
+    from pps_cli.commands import _option_values
 
     (tmp_path / "gt").mkdir()
     args = ["panoptic", "-s", "cpp-default", "--semantic", str(tmp_path / "gt"), "--instances", str(tmp_path / "gt")]
     cases = [[*args, "--images", str(tmp_path / "none.json"), "-o", "o"], [*args, "--images", str(tmp_path), "-j", "x"]]
     fast = [runner.invoke(app, case).stderr for case in cases]
-    monkeypatch.setattr(cli, "_typer_internals", lambda: None)
+    monkeypatch.setattr(_option_values, "_typer_internals", lambda: None)
     _, params = _params_by_annotation()
     assert all(param._runtime_param is None for _, param in params)
     assert [runner.invoke(app, case).stderr for case in cases] == fast
@@ -171,7 +171,7 @@ def test_a_converter_typer_already_built_is_kept():
 
     pytest.importorskip("typer._coercion")
 
-    from pps_cli.cli import convert_without_pydantic
+    from pps_cli.commands._option_values import convert_without_pydantic
 
     command = typer.main.get_command(app).commands["panoptic"]
     params = [p for p in command.params if getattr(p, "type_descriptor", None) is not None]
