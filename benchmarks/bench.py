@@ -521,7 +521,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1024)
     parser.add_argument("--width", type=int, default=2048)
     parser.add_argument("--data", default=str(ROOT / "bench-data"), help="where the generated data set lives")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the fastest counts (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the fastest counts (default 5)")
     parser.add_argument("--spec", default="cpp-default", choices=["cpp-default", "cpp-grouped"])
     parser.add_argument("--json", default=str(ROOT / "bench-results.json"), help="where to write the numbers")
     parser.add_argument(

@@ -326,6 +326,26 @@ def test_cli_on_generated_demo_data(tmp_path):
     assert len(list((tmp_path / "vis").glob("*.png"))) == 3
 
 
+def test_cli_ids_as_a_list_or_a_file_like_the_other_commands(tmp_path):
+    from pps_cli.demo import synth
+
+    synth.generate_demo(tmp_path / "demo", dataset="cityscapes", num_images=3, height=32, width=64, seed=0)
+    gt = tmp_path / "demo" / "gt"
+    ids = sorted(p.name.removesuffix("_gtFinePanopticParts.tif") for p in gt.rglob("*.tif"))
+    args = ["visualize", "-s", "cpp-default", "--gt", str(gt), "-j", "1"]
+    result = runner.invoke(_app(), [*args, "--ids", f"{ids[2]}, {ids[0]}", "-o", str(tmp_path / "list")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in (tmp_path / "list").glob("*.png") if p.stem != "legend") == [ids[0], ids[2]]
+    (tmp_path / "ids.txt").write_text(f"# the one to look at\n{ids[1]}\n\n")
+    result = runner.invoke(_app(), [*args, "--ids", str(tmp_path / "ids.txt"), "-o", str(tmp_path / "file")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in (tmp_path / "file").glob("*.png") if p.stem != "legend") == [ids[1]]
+    for bad, message in [("nope", "error: --ids: unknown image ids: nope"), (" , ", "error: --ids: no image ids given")]:
+        result = runner.invoke(_app(), [*args, "--ids", bad, "-o", str(tmp_path / "bad")])
+        assert result.exit_code == 2 and result.stderr.strip() == message, result.output
+    assert not (tmp_path / "bad").exists()
+
+
 # ----------------------------------------------------------------------------- error views
 
 

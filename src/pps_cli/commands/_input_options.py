@@ -47,5 +47,5 @@ OptionalImagesOption = Annotated[
 ]
 IdsOption = Annotated[
     str | None,
-    typer.Option("--ids", help="Evaluate only these images: ID,ID,... or a text file with one id per line."),
+    typer.Option("--ids", help="Only these images: ID,ID,... or a text file with one id per line."),
 ]

@@ -21,12 +21,7 @@ from ._common import (
     say,
     user_errors,
 )
-
-
-def _split_ids(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [part.strip() for part in value.split(",") if part.strip()]
+from ._input_options import IdsOption
 
 
 def visualize_command(
@@ -63,7 +58,7 @@ def visualize_command(
             file_okay=False,
         ),
     ] = None,
-    ids: Annotated[str | None, typer.Option("--ids", help="Only these image ids, comma-separated.")] = None,
+    ids: IdsOption = None,
     scale: Annotated[
         float,
         number_option(
@@ -107,13 +102,14 @@ def visualize_command(
 
       pps visualize -s cpp-default --gt gt/ --pred pps/ --errors --scale 0.5 -o vis/
     """
+    from ..dataset import parse_ids
     from ..visualize import Palette, plan_jobs, visualize
 
     with user_errors():
         if errors and (gt is None or pred is None):
             raise PpsError("--errors", "needs both --gt and --pred")
         spec = load_spec(eval_spec)
-        jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=_split_ids(ids))
+        jobs = plan_jobs(gt=gt, pred=pred, images_json=images, image_dir=image_dir, ids=None if ids is None else parse_ids(ids))
         files = [(f"{job.key}.png", f"image {job.key}") for job in jobs] + [("legend.png", "the legend")]
         check_outputs(
             [output_folder(output, "--output", files=files)],
