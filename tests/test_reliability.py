@@ -361,6 +361,8 @@ def test_pool_survives_a_dead_worker_and_an_early_stop():
         (["panoptic", "--overlap-thr", "1.5"], "error: --overlap-thr: must be >= 0 and <= 1"),
         (["panoptic", "--stuff-area-limit", "-1"], "error: --stuff-area-limit: must be >= 0"),
         (["run", "--workers", "0"], "error: --workers: must be >= 1"),
+        (["compare", "a.json", "--top", "0"], "error: --top: must be >= 1"),
+        (["report", "a.json", "-o", "r.html", "--worst", "-1"], "error: --worst: must be >= 0"),
         (["run", "--format", "yaml"], "error: --format: 'yaml' is not one of 'auto', 'coco', 'cityscapes'"),
         (["evaluate", "-s", "cpp-default"], "error: --gt: required, not given"),
         (["pps", "--bogus"], "error: no such option: --bogus"),

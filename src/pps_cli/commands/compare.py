@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import PpsError
-from ._common import stdout_console, user_errors
+from ._common import number_option, stdout_console, user_errors
 
 if TYPE_CHECKING:  # the command imports them when it runs: `pps --help` stays light
     from rich.table import Table
@@ -67,7 +67,7 @@ def compare_command(
         list[str] | None, typer.Option("--label", "-l", help="Name of each run, in order (default: file stem or folder name).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON (for scripts).")] = False,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the first N per-class rows.")] = None,
+    top: Annotated[int | None, number_option("--top", help="Show only the first N per-class rows.", minimum=1)] = None,
 ) -> None:
     """Compare evaluations: summary and per-class PartPQ, PQ and mIoU, with the difference to the first.
 

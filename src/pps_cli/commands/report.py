@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import PpsError
-from ._common import OverwriteOption, check_outputs, output_file, say, user_errors
+from ._common import OverwriteOption, check_outputs, number_option, output_file, say, user_errors
 
 
 def report_command(
@@ -21,7 +21,9 @@ def report_command(
         list[str] | None, typer.Option("--label", "-l", help="Name of each run, in order (default: file stem or folder name).")
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Page title.")] = None,
-    worst: Annotated[int, typer.Option("--worst", min=0, help="Worst images shown per run (needs the per-image file).")] = 6,
+    worst: Annotated[
+        int, number_option("--worst", help="Worst images shown per run (needs the per-image file).", minimum=0)
+    ] = 6,
     overwrite: OverwriteOption = False,
 ) -> None:
     """Write one self-contained HTML page: summary cards, per-class charts and table, per-image
