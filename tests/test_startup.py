@@ -17,7 +17,7 @@ HEAVY = ("numpy", "cv2", "yaml", "pycocotools", "isal", "multiprocessing", "pps_
 
 NOT_BEFORE_BODY = ("pydantic", "typer._adapters", "rich.console", "rich.progress", "rich.table", "typer.rich_utils", "markdown_it", "pygments")
 """What neither help nor option parsing needs: pydantic (Typer's option conversion, replaced by
-pps_cli.cli.FastOptionValue), rich (consoles are made on first use) and Typer's rich help."""
+pps_cli.commands._option_values), rich (consoles are made on first use) and Typer's rich help."""
 
 PROBE = """
 import json, sys
