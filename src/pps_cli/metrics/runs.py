@@ -2,11 +2,13 @@
 
 A GT uid map and a PPS prediction are piecewise constant, so consecutive pixels (raster order) with
 the same GT uid and the same prediction ``[class, instance, part]`` form one *run*: a 2048x1024
-image has ~10^5 runs instead of 2*10^6 pixels. Every count the metrics need (segment areas,
-intersections, confusion matrices) is then a weighted ``np.bincount`` over runs (weights = run
-lengths). The distinct GT uids (a few hundred) are decoded once (:func:`decode_gt`) and the
-predicted segments numbered once (:func:`predicted_segments`); PartPQ, PQ and mIoU all read those.
-Pure numpy, no I/O.
+image has ~1.5-4*10^4 runs instead of 2*10^6 pixels (:func:`pixel_runs`, in cache-sized bands of
+rows). Runs holding the same (uid, prediction) pair anywhere in the image then merge into one
+(:func:`value_pairs`: a few hundred pairs), since every count the metrics need (segment areas,
+intersections, confusion matrices) is a weighted ``np.bincount`` over them (weights = pixel
+counts). The distinct GT uids are decoded once (:func:`decode_gt`) and the predicted segments
+numbered once (:func:`predicted_segments`); PartPQ, PQ and mIoU all read those. Pure numpy and
+OpenCV, no I/O.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class PixelRuns(NamedTuple):
 _PACKED_MASK = 0xFFFFFF
 
 CACHE_BAND_PIXELS = 1 << 16
-"""Pixels per band of rows that :func:`pixel_runs` processes at a time (its buffers stay in L2 cache)."""
+"""Pixels per band of rows that :func:`label_and_color_runs` processes at a time (its buffers stay in L2 cache)."""
 
 
 def pack_predictions(pred_pps: NDArray[np.uint8]) -> NDArray[np.uint32]:
@@ -124,7 +126,7 @@ def label_and_color_runs(
     labels : (H, W) array
         Any dtype and strides (e.g. uid TIFF, part PNG rows seen in place), H * W > 0.
     colors : (H, W, 3) uint8
-        Packed like :func:`pack_predictions` (an 0xFF top byte).
+        Any row strides (e.g. a decoded PNG's rows seen in place).
 
     Returns
     -------
@@ -132,7 +134,7 @@ def label_and_color_runs(
         First pixel of each run.
     run_labels : (R,) labels.dtype
     run_colors : (R,) uint32
-        The packed colour of each run, top byte included.
+        The colour of each run packed as :func:`pack_predictions` does (0xFF top byte included).
     """
     height, width = labels.shape
     # Bands of rows small enough to stay in the CPU cache while they are packed, compared and
