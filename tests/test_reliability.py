@@ -323,6 +323,29 @@ def test_interrupts_exit_130_with_one_line_and_leave_nothing_behind(big_demo, si
     assert _live_processes_of_session(proc.pid) == []  # no orphan worker, fork server or tracker
 
 
+def test_a_signal_while_a_child_starts_is_raised_after_the_start_not_lost():
+    """The fork server starts with SIGINT and SIGTERM blocked; a signal meanwhile still stops this process."""
+    from multiprocessing import util
+
+    from pps_cli.interrupts import children_ignore_interrupts
+
+    read_end, write_end = os.pipe()
+    probe = f"import os, signal; os.write({write_end}, repr(sorted(signal.pthread_sigmask(signal.SIG_BLOCK, []))).encode())"
+    finished_inside = False
+    with pytest.raises(KeyboardInterrupt):
+        with children_ignore_interrupts():
+            pid = util.spawnv_passfds(os.fsencode(sys.executable), [sys.executable, "-c", probe], [write_end])
+            os.kill(os.getpid(), signal.SIGTERM)  # held back until the window closes
+            finished_inside = True
+    os.close(write_end)
+    child_mask = os.read(read_end, 1000).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert finished_inside
+    assert child_mask == repr(sorted({signal.SIGINT, signal.SIGTERM}))
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # this process's mask is restored
+
+
 def _kill_self_on_two(item: int, context: object) -> int:
     if item == 2:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -55,23 +55,25 @@ def deferred_interrupts() -> Iterator[list[int]]:
 
 @contextlib.contextmanager
 def children_ignore_interrupts() -> Iterator[None]:
-    """While active, processes started by exec inherit ignored SIGINT and SIGTERM (keep it to milliseconds).
+    """While active, processes started by exec start with SIGINT and SIGTERM blocked (keep it to milliseconds).
 
-    Python in such a child installs no KeyboardInterrupt handler, so a Ctrl-C during its start-up
-    imports (the fork server's preload) prints nothing, and a SIGTERM sent to the whole group does
-    not kill it while the main process waits for a worker from it (the fork server ends by itself
-    when the main process exits). A signal that lands in this process meanwhile is lost, which is
-    why the stretch must only cover the exec.
+    A blocked signal is never delivered to such a child until it unblocks it, so a Ctrl-C during its
+    start-up imports (the fork server's preload) prints nothing, and a SIGTERM sent to the whole group
+    does not kill it while the main process waits for a worker from it (the fork server ends by itself
+    when the main process exits; workers unblock SIGTERM, :func:`ignore_interrupts_in_worker`). In
+    this process the signals are only held back: one that arrives meanwhile is raised as
+    KeyboardInterrupt right after, as with :func:`deferred_interrupts` (ignoring them here instead
+    would lose it, and the command would run on).
     """
-    if not _in_main_thread():
+    if not _in_main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with deferred_interrupts():
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # the mask is what exec passes on
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held-back signal is delivered here
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

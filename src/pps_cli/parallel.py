@@ -105,8 +105,11 @@ class _Workers:
         register_stopper(self.stop)
         try:
             if ctx.get_start_method() == "forkserver":
-                from multiprocessing import forkserver
+                from multiprocessing import forkserver, resource_tracker
 
+                # The fork server starts the resource tracker first, which unblocks the signals it blocked
+                # for its own start: started here beforehand, it leaves the window below alone.
+                resource_tracker.ensure_running()
                 with children_ignore_interrupts():  # a Ctrl-C must not hit the fork server's preload imports,
                     forkserver.ensure_running()  # and a SIGTERM to the group must not kill it under a starting worker
             for _ in range(count):
