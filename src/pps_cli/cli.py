@@ -75,6 +75,12 @@ def _tidy(params: Sequence[Any]) -> None:
             param.metavar = ""
 
 
+def _prepare(params: Sequence[Any]) -> None:
+    """What every command's parameters get before parsing: tidy flags, option values without pydantic."""
+    _tidy(params)
+    convert_without_pydantic(params)
+
+
 def _param_name(param: Any) -> str:
     opts = [o for o in getattr(param, "opts", []) if o.startswith("--")] or list(getattr(param, "opts", []))
     if getattr(param, "param_type_name", "") == "argument" or not opts:
@@ -134,16 +140,13 @@ class PpsGroup(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
-        _tidy(params)
-        convert_without_pydantic(params)
+        _prepare(params)
         return params
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            params = command.get_params(ctx)
-            _tidy(params)
-            convert_without_pydantic(params)
+            _prepare(command.get_params(ctx))
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:

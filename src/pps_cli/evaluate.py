@@ -105,14 +105,15 @@ def check_same_size(pred: NDArray, pred_path: Path, gt_shape: tuple[int, ...], g
 
 
 def read_gt_and_prediction(
-    gt_path: Path, pred_path: Path, *, writable: bool = True
+    gt_path: Path, pred_path: Path, *, writable: bool = True, drop_alpha: bool = False
 ) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
     """Read a GT uid TIFF and a 3-channel prediction PNG, checking that their sizes agree.
 
-    ``writable=False``: the prediction may be a read-only view (no copy; see :func:`~pps_cli.io.decode_png`).
+    ``writable=False``: the prediction may be a read-only view (no copy); ``drop_alpha``: an RGBA PNG
+    is read as RGB (see :func:`~pps_cli.io.decode_png`).
     """
     gt = read_uid_tiff(gt_path)
-    pred = read_png(pred_path, channels=3, writable=writable)
+    pred = read_png(pred_path, channels=3, writable=writable, drop_alpha=drop_alpha)
     check_same_size(pred, pred_path, gt.shape, gt_path)
     return gt, pred
 

@@ -22,8 +22,8 @@ import numpy as np
 from . import __version__
 from .dataset import ImageInfo, build_images, find_gt_files, require_gt_files
 from .errors import PpsError, summarize_list
-from .evaluate import check_same_size
-from .io import dumps_json, read_json, read_png, read_uid_tiff
+from .evaluate import check_same_size, read_gt_and_prediction
+from .io import dumps_json, read_json, read_png
 from .metrics.coco import GtCheck, SegmentMismatchError, SegmentsInfo, coco_image_stats, id_runs, predicted_segments
 from .metrics.pq import (
     Category,
@@ -255,9 +255,7 @@ def evaluate_pps_gt_image(job: PqJob, context: PqContext) -> ImagePQ:
     """PQ statistics of one image against PPS ground truth (uid TIFF), GT segments as docs/metrics.md says."""
     spec = context.spec
     assert spec is not None
-    uids = read_uid_tiff(job.gt_path)
-    pred_rgb = read_png(job.pred_path, channels=3, writable=False, drop_alpha=True)
-    check_same_size(pred_rgb, job.pred_path, uids.shape, job.gt_path)
+    uids, pred_rgb = read_gt_and_prediction(job.gt_path, job.pred_path, writable=False, drop_alpha=True)
     runs = id_runs(uids, _segment_ids(pred_rgb), pred_mask=_RGB_ID_MASK)
     try:
         decoded = decode_gt(runs.gt.astype(np.int32), spec)

@@ -64,15 +64,6 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def __getattr__(name: str) -> Any:
-    """``out`` and ``err``: the two consoles, created when first imported or looked up."""
-    if name == "out":
-        return stdout_console()
-    if name == "err":
-        return stderr_console()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def print_error(message: str) -> None:
     """Print ``error: <message>`` as one red line on stderr (newlines folded, never wrapped)."""
     one_line = " ".join(str(message).split())
